@@ -1,0 +1,1 @@
+"""Benchmarks of epic_async against baselines on the embedded simulator: ``python -m benchmarks``."""

@@ -1,0 +1,63 @@
+"""epic_async: the asyncio SDK for the Epic-Charging external API.
+
+>>> from epic_async import EpicClient
+>>> async with EpicClient(api_key="...", tenant="demo") as client:  # doctest: +SKIP
+...     async for charger in client.chargers.list(status="AVAILABLE"):
+...         print(charger.charger_point_id)
+"""
+
+from ._bulk_result import BulkCreateError, BulkFailure, BulkResult, BulkUnknown
+from ._client import EpicClient
+from ._config import DEFAULT_PATHS, INFERRED_PATHS, Timeouts
+from ._errors import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    EpicConnectionError,
+    EpicError,
+    EpicTimeoutError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+)
+from ._metrics import ClientMetrics
+from ._pagination import Pager, PaginationError
+from ._ratelimit import RateLimit
+from ._retry import RetryPolicy
+from ._sync import SyncEpicClient, SyncPager
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_PATHS",
+    "INFERRED_PATHS",
+    "APIStatusError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BulkCreateError",
+    "BulkFailure",
+    "BulkResult",
+    "BulkUnknown",
+    "ClientMetrics",
+    "ConflictError",
+    "EpicClient",
+    "EpicConnectionError",
+    "EpicError",
+    "EpicTimeoutError",
+    "NotFoundError",
+    "Pager",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimit",
+    "RateLimitError",
+    "ResponseValidationError",
+    "RetryPolicy",
+    "ServerError",
+    "SyncEpicClient",
+    "SyncPager",
+    "Timeouts",
+    "__version__",
+]

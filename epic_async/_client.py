@@ -1,0 +1,177 @@
+"""``EpicClient``: configuration, lifecycle and the resource accessors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from ._config import Timeouts, resolve_config
+from ._metrics import ClientMetrics
+from ._ratelimit import RateLimit
+from ._retry import RetryPolicy
+from ._transport import SharedState, Transport
+from .resources.charger_ports import ChargerPorts
+from .resources.chargers import Chargers
+from .resources.locations import Locations
+from .resources.reports import Reports
+from .resources.users import Users
+
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = ["EpicClient"]
+
+_DEFAULT_MAX_CONNECTIONS = 64
+
+
+class EpicClient:
+    """The asyncio client of the Epic-Charging external API.
+
+    One client holds one connection pool and one rate limit shared by every request it sends, so
+    create it once per service (per event loop) and share it between tasks.
+
+    Arguments (keyword-only):
+
+    - ``api_key``: the tenant's key, sent as ``Token-Authorization``; default ``$EPIC_API_KEY``.
+    - ``tenant`` (→ ``https://{tenant}.epiccharging.com/api/external/v1/``) or ``base_url``
+      (exactly one; defaults ``$EPIC_TENANT`` / ``$EPIC_BASE_URL``).
+    - ``rate_limit``: a :class:`RateLimit` (default 10 req/s, burst 10), or ``None`` for none.
+    - ``retry``: a :class:`RetryPolicy`; ``timeouts``: :class:`Timeouts`.
+    - ``max_connections``: size of the connection pool (default 64).
+    - ``session``: an ``aiohttp.ClientSession`` to borrow; the client never closes it.
+    - ``paths``: overrides of the path table (``epic_async.DEFAULT_PATHS``), for tenants that serve
+      an INFERRED path elsewhere.
+    - ``auth_prefix``: text before the key in the header (the API takes the raw key: default none).
+    - ``allow_insecure_http``: allow ``http://`` to a non-loopback host (the key would travel in clear).
+
+    >>> async with EpicClient(api_key="...", tenant="demo") as client:  # doctest: +SKIP
+    ...     detail = await client.chargers.get(charger_id)
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        tenant: str | None = None,
+        base_url: str | None = None,
+        rate_limit: RateLimit | None = RateLimit(),  # noqa: B008 - frozen, so sharing is safe
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008
+        timeouts: Timeouts = Timeouts(),  # noqa: B008
+        max_connections: int | None = None,
+        session: aiohttp.ClientSession | None = None,
+        paths: Mapping[str, str] | None = None,
+        auth_prefix: str = "",
+        allow_insecure_http: bool = False,
+    ) -> None:
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise TypeError(f"rate_limit must be a RateLimit or None, got {rate_limit!r}")
+        if not isinstance(retry, RetryPolicy):
+            raise TypeError(f"retry must be a RetryPolicy, got {retry!r}")
+        if not isinstance(timeouts, Timeouts):
+            raise TypeError(f"timeouts must be a Timeouts, got {timeouts!r}")
+        if max_connections is not None and (
+            isinstance(max_connections, bool)
+            or not isinstance(max_connections, int)
+            or max_connections < 1
+        ):
+            raise ValueError(
+                f"max_connections must be None or an int >= 1, got {max_connections!r}"
+            )
+        config = resolve_config(
+            api_key=api_key,
+            tenant=tenant,
+            base_url=base_url,
+            paths=paths,
+            allow_insecure_http=allow_insecure_http,
+        )
+        shared = SharedState(
+            config=config,
+            rate_limit=rate_limit,
+            max_connections=max_connections or _DEFAULT_MAX_CONNECTIONS,
+            session=session,
+            auth_prefix=auth_prefix,
+        )
+        self._transport = Transport(shared, retry=retry, timeouts=timeouts)
+
+    @classmethod
+    def _from_transport(cls, transport: Transport) -> Self:
+        client = cls.__new__(cls)
+        client._transport = transport
+        return client
+
+    def with_options(
+        self, *, retry: RetryPolicy | None = None, timeouts: Timeouts | None = None
+    ) -> Self:
+        """A copy with another retry policy or timeouts, sharing this client's connection pool,
+        rate limit and metrics (closing either closes both).
+
+        >>> patient = client.with_options(retry=RetryPolicy(max_attempts=8))  # doctest: +SKIP
+        """
+        transport = Transport(
+            self._transport.shared,
+            retry=retry if retry is not None else self._transport.retry,
+            timeouts=timeouts if timeouts is not None else self._transport.timeouts,
+        )
+        return self._from_transport(transport)
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.shared.config.base_url
+
+    @property
+    def metrics(self) -> ClientMetrics:
+        """What this client has done so far (requests, retries, 429s, records...)."""
+        return self._transport.shared.metrics
+
+    @property
+    def closed(self) -> bool:
+        return self._transport.shared.closed
+
+    @cached_property
+    def chargers(self) -> Chargers:
+        """Chargers: list, get, get_many."""
+        return Chargers(self._transport)
+
+    @cached_property
+    def charger_ports(self) -> ChargerPorts:
+        """Charger ports: list, get, update, reserve, cancel_reservation, start, stop."""
+        return ChargerPorts(self._transport)
+
+    @cached_property
+    def locations(self) -> Locations:
+        """Locations: list, get, get_many."""
+        return Locations(self._transport)
+
+    @cached_property
+    def users(self) -> Users:
+        """Users: list, get, get_many."""
+        return Users(self._transport)
+
+    @cached_property
+    def reports(self) -> Reports:
+        """Reports: charger_status, chargers, charging_sessions, faults, transactions."""
+        return Reports(self._transport)
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless borrowed). Idempotent; the client is unusable after."""
+        await self._transport.shared.aclose()
+
+    async def __aenter__(self) -> Self:
+        if self.closed:
+            raise RuntimeError(
+                "this EpicClient is closed and cannot be re-entered; create a new client"
+            )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"EpicClient(base_url={self.base_url!r}{', closed' if self.closed else ''})"

@@ -1,0 +1,44 @@
+"""``epic-async serve``: the simulator standalone, for other tools and manual exploration."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from ..testing import FakeEpicServer
+
+
+def add_serve_parser(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "serve", help="run the API simulator until interrupted"
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--chargers", type=int, default=200, help="seeded fleet size")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    parser.add_argument("--rate", type=float, default=None, help="server rate limit (req/s)")
+    parser.add_argument("--burst", type=int, default=10)
+    parser.add_argument("--api-key", default="test-key", help="the key clients must send")
+    parser.set_defaults(handler=serve)
+
+
+async def serve(args: argparse.Namespace) -> int:
+    server = FakeEpicServer(
+        host=args.host,
+        port=args.port,
+        chargers=args.chargers,
+        latency=args.latency,
+        rate=args.rate,
+        burst=args.burst,
+        api_keys={args.api_key: {"*"}},
+    )
+    async with server:
+        print(f"serving the Epic API simulator at {server.base_url}", file=sys.stderr)
+        print(
+            "clients send the header Token-Authorization: <--api-key>; Ctrl-C stops",
+            file=sys.stderr,
+        )
+        await asyncio.Event().wait()
+    return 0

@@ -1,0 +1,638 @@
+"""Typed models of everything the API reads and writes: frozen attrs classes and string enums.
+
+Read models are tolerant: a field typed ``SomeEnum | str`` holds the enum member when the value is
+known and the raw string when the API has grown a new one (API.md §7.7), and unknown keys are
+ignored. Create models are strict: their enums must be valid before a row is sent. Models hold no
+JSON and no client; :mod:`epic_async._convert` owns every wire rule. Shapes follow API.md and, for
+INFERRED endpoints, ``docs/wire-shapes.md``.
+
+>>> from epic_async.models import ChargerCreate, PortCreate, ConnectorType
+>>> row = ChargerCreate(charger_point_id="CP-1", manufacturer="epic_ocpp", model="epic_pro",
+...     rfid_required=False, ports=[PortCreate(connector_id=1, connector_type=ConnectorType.CCS,
+...     max_power=150, power=150)])
+>>> row.ports[0].connector_type
+<ConnectorType.CCS: 'CCS'>
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from attrs import field, frozen
+
+__all__ = [
+    "ActionResult",
+    "ActionStatus",
+    "AddressComponent",
+    "Charger",
+    "ChargerCreate",
+    "ChargerDetail",
+    "ChargerDetailPort",
+    "ChargerPort",
+    "ChargerPortSummary",
+    "ChargerReportRow",
+    "ChargerStatus",
+    "ChargerStatusInfo",
+    "ChargerStatusReportPort",
+    "ChargerStatusReportRow",
+    "ChargingSessionRow",
+    "Connectivity",
+    "ConnectivityWrite",
+    "ConnectorType",
+    "ConnectorTypeInfo",
+    "CurrentType",
+    "Driver",
+    "DriverCreate",
+    "FaultRow",
+    "FaultSeverity",
+    "Geometry",
+    "LatLng",
+    "Location",
+    "LocationCreate",
+    "NotificationSetting",
+    "Page",
+    "PaymentType",
+    "PhaseConnectionType",
+    "PlacesApiData",
+    "PlacesApiDataCreate",
+    "PortCreate",
+    "PortOrdering",
+    "PortStatus",
+    "PortStatusInfo",
+    "SessionStatus",
+    "TransactionRow",
+    "User",
+    "UserCreate",
+    "UserRole",
+    "UserStatus",
+]
+
+T = TypeVar("T")
+
+# --- enums (DOC unless marked) --------------------------------------------------------------
+
+
+class ChargerStatus(StrEnum):
+    DISABLED = "DISABLED"
+    AVAILABLE = "AVAILABLE"
+    STANDBY = "STANDBY"
+    CHARGING = "CHARGING"
+    OFFLINE = "OFFLINE"
+    FAULTED = "FAULTED"
+    RESERVED = "RESERVED"
+    UNAVAILABLE = "UNAVAILABLE"
+
+
+class PortStatus(StrEnum):
+    """The 33 documented port statuses; the vendor says the list will grow."""
+
+    DISABLED = "DISABLED"
+    AVAILABLE = "AVAILABLE"
+    STANDBY = "STANDBY"
+    CHARGING = "CHARGING"
+    OFFLINE = "OFFLINE"
+    FAULTED = "FAULTED"
+    RESERVED = "RESERVED"
+    UNAVAILABLE = "UNAVAILABLE"
+    UNDEFINED = "UNDEFINED"
+    NOT_CHARGING = "NOT_CHARGING"
+    COMPLETE = "COMPLETE"
+    ASLEEP = "ASLEEP"
+    STARTING = "STARTING"
+    STOPPING = "STOPPING"
+    WAITING_CHARGER = "WAITING_CHARGER"
+    WAITING_VEHICLE = "WAITING_VEHICLE"
+    IN_PROGRESS = "IN_PROGRESS"
+    FAILED_START = "FAILED_START"
+    FAILED_STOP = "FAILED_STOP"
+    NO_SESSION = "NO_SESSION"
+    PREPARING = "PREPARING"
+    SUSPENDED_EV = "SUSPENDED_EV"
+    SUSPENDED_EVSE = "SUSPENDED_EVSE"
+    UNPLUGGED = "UNPLUGGED"
+    UNPLUGGED_NOT_CHARGING = "UNPLUGGED_NOT_CHARGING"
+    UNPLUGGED_CHARGING = "UNPLUGGED_CHARGING"
+    PLUGGED_IN_NOT_CHARGING = "PLUGGED_IN_NOT_CHARGING"
+    PLUGGED_IN_SUSPENDED_EV = "PLUGGED_IN_SUSPENDED_EV"
+    PLUGGED_IN_CHARGING = "PLUGGED_IN_CHARGING"
+    CHARGING_COMPLETE = "CHARGING_COMPLETE"
+    CUSTOM_CHARGER = "CUSTOM_CHARGER"
+    CUSTOM_VEHICLE = "CUSTOM_VEHICLE"
+    FINISHING = "FINISHING"
+
+
+class CurrentType(StrEnum):
+    AC = "AC"
+    DC = "DC"
+    NACS = "NACS"
+
+
+class ConnectorType(StrEnum):
+    J1772 = "J1772"
+    CCS = "CCS"
+    CHADEMO = "CHADEMO"
+    NACS = "NACS"
+    SHUKO = "SHUKO"  # sic: the API's spelling
+    TYPE_2 = "TYPE_2"
+    CCS_COMBO_2 = "CCS_COMBO_2"
+
+
+class PaymentType(StrEnum):
+    """``PAID``/``FREE``. Charger lists and the port filter spell them ``Paid``/``Free``; the
+    converter reads either spelling, and the port filter sends the title-case one."""
+
+    PAID = "PAID"
+    FREE = "FREE"
+
+
+class Connectivity(StrEnum):
+    WIFI = "WIFI"
+    ETHERNET = "ETHERNET"
+    CELLULAR = "CELLULAR"
+    NONE = "NONE"
+
+
+class PhaseConnectionType(StrEnum):
+    DELTA = "DELTA"
+    WYE = "WYE"
+
+
+class UserRole(StrEnum):
+    PARTNER = "partner"
+    TENANT_OWNER = "tenant_owner"
+    ADMIN = "admin"
+    DRIVER = "driver"
+
+
+class UserStatus(StrEnum):
+    ADDED = "add"
+    INVITED = "inv"
+    ACTIVE = "act"
+    DEACTIVATED = "deact"
+
+
+class NotificationSetting(StrEnum):
+    NO_NOTIFICATIONS = "NO_NOTIFICATIONS"
+    CHARGER_WARNINGS_AND_ALERTS = "CHARGER_WARNINGS_AND_ALERTS"
+
+
+class ActionStatus(StrEnum):
+    """Answer of a port action (INFERRED, OCPP 1.6 semantics)."""
+
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+    OCCUPIED = "Occupied"
+    FAULTED = "Faulted"
+    UNAVAILABLE = "Unavailable"
+
+
+class SessionStatus(StrEnum):
+    """Charging-session report status (INFERRED)."""
+
+    COMPLETED = "COMPLETED"
+    IN_PROGRESS = "IN_PROGRESS"
+    FAILED = "FAILED"
+
+
+class FaultSeverity(StrEnum):
+    """Fault report severity (INFERRED)."""
+
+    INFO = "INFO"
+    WARNING = "WARNING"
+    CRITICAL = "CRITICAL"
+
+
+class PortOrdering(StrEnum):
+    """Sort keys of ``charger_ports.list(ordering=...)``; prefix ``-`` for descending."""
+
+    CREATED_AT = "created_at"
+    CUSTOM_ID = "custom_id"
+    STATUS = "status"
+    PARKING_LOT = "parking_lot"
+    TEMPERATURE = "temperature"
+    MAX_POWER = "max_power"
+    CURRENT_KILOWATT_HOUR = "current_kilowatt_hour"
+    START_CHARGING_AT = "start_charging_at"
+    END_CHARGING_AT = "end_charging_at"
+    CHARGER_POINT_ID = "charger_point_id"
+    LOCATION_NAME = "location_name"
+
+
+# --- status objects: {"key": ..., "value": ...} ---------------------------------------------
+
+
+@frozen(kw_only=True)
+class ChargerStatusInfo:
+    """A charger status object: ``key`` is the enum (or the raw string if new), ``value`` a label."""
+
+    key: ChargerStatus | str
+    value: str = ""
+
+
+@frozen(kw_only=True)
+class PortStatusInfo:
+    """A port status object: ``key`` is the enum (or the raw string if new), ``value`` a label."""
+
+    key: PortStatus | str
+    value: str = ""
+
+
+@frozen(kw_only=True)
+class ConnectorTypeInfo:
+    """A connector type object: ``key`` is the enum (or the raw string if new), ``value`` a label."""
+
+    key: ConnectorType | str
+    value: str = ""
+
+
+# --- chargers (DOC) ---------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class ChargerPortSummary:
+    """A port as embedded in a charger list item."""
+
+    id: str
+    connector_id: int | None = None
+    status: PortStatusInfo
+    max_power: float | None = None
+    charge_current_kilowatt_hour: float | None = None
+    charging_start_at: datetime | None = None
+
+
+@frozen(kw_only=True)
+class Charger:
+    """One item of ``GET charger/``."""
+
+    id: str
+    charger_point_id: str
+    custom_id: str | None = None
+    status: ChargerStatusInfo
+    location_name: str | None = None
+    temperature: float | None = None
+    payment_type: PaymentType | str | None = None
+    id_tag_required: bool | None = None
+    customer_qr_code: str | None = None
+    ports: list[ChargerPortSummary] = field(factory=list)
+    charger_group: str | None = None
+
+
+@frozen(kw_only=True)
+class ChargerDetailPort:
+    """A port as embedded in a charger's details."""
+
+    id: str
+    connector_id: int | None = None
+    max_power: float | None = None
+    power: float | None = None
+    max_current: str | None = None  # a string on the wire (DOC)
+    current: str | None = None
+    charging_speed: float | None = None
+    connector_type: ConnectorTypeInfo | None = None
+    charging_start_at: datetime | None = None
+
+
+@frozen(kw_only=True)
+class ChargerDetail:
+    """``GET charger/{id}/``, and each item of the ``POST chargers`` answer."""
+
+    id: str
+    charger_point_id: str
+    custom_id: str | None = None
+    status: ChargerStatusInfo
+    payment_type: PaymentType | str | None = None
+    customer_qr_code: str | None = None
+    ports: list[ChargerDetailPort] = field(factory=list)
+    manufacturer: str | None = None
+    model: str | None = None
+    location_id: str | None = None
+    rfid_required: bool | None = None
+    number_phases: int | None = None
+
+
+# --- charger ports (INFERRED beyond id/max_power) ---------------------------------------------
+
+
+@frozen(kw_only=True)
+class ChargerPort:
+    """``GET charger-port/`` items, ``GET|PATCH charger-port/{id}/``."""
+
+    id: str
+    charger: str | None = None
+    charger_point_id: str | None = None
+    location_name: str | None = None
+    custom_id: str | None = None
+    connector_id: int | None = None
+    connector_type: ConnectorTypeInfo | None = None
+    status: PortStatusInfo
+    max_power: float | None = None
+    power: float | None = None
+    max_current: str | None = None
+    current: str | None = None
+    charging_speed: float | None = None
+    current_kilowatt_hour: float | None = None
+    start_charging_at: datetime | None = None
+    end_charging_at: datetime | None = None
+    parking_lot: str | None = None
+    temperature: float | None = None
+    created_at: datetime | None = None
+
+
+@frozen(kw_only=True)
+class ActionResult:
+    """Answer of reserve / start / stop / cancel_reservation. ``accepted`` is the usual check."""
+
+    status: ActionStatus | str
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == ActionStatus.ACCEPTED
+
+
+# --- locations (INFERRED read side) -----------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class LatLng:
+    lat: float
+    lng: float
+
+
+@frozen(kw_only=True)
+class Geometry:
+    location: LatLng
+
+
+@frozen(kw_only=True)
+class AddressComponent:
+    long_name: str
+    short_name: str
+    types: list[str] = field(factory=list)
+
+
+@frozen(kw_only=True)
+class PlacesApiData:
+    place_id: str
+    formatted_address: str
+    geometry: Geometry | None = None
+    address_components: list[AddressComponent] = field(factory=list)
+    utc_offset: int | None = None
+
+
+@frozen(kw_only=True)
+class ConnectivityWrite:
+    sim_card: str | None = None
+    router_number: str | None = None
+    fleet: str | None = None
+
+
+@frozen(kw_only=True)
+class Location:
+    """``GET location/`` items, ``GET location/{id}/``, items of the ``POST locations`` answer.
+
+    ``location`` is ``[latitude, longitude]`` (latitude first, API.md §7.4).
+    """
+
+    id: str
+    custom_id: str
+    formatted_address: str | None = None
+    company_name: str | None = None
+    website: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    is_members_only: bool | None = None
+    location: tuple[float, float] | None = None
+    places_api_data: PlacesApiData | None = None
+    created_at: datetime | None = None
+
+
+# --- users (INFERRED read side) ---------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class Driver:
+    driver_license: str | None = None
+    is_allow_id_tag_activation: bool | None = None
+
+
+@frozen(kw_only=True)
+class User:
+    """``GET user/`` items, ``GET user/{uuid}/``, items of the ``POST users`` answer."""
+
+    uuid: str
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    phone_number: str | None = None
+    role: UserRole | str | None = None
+    status: UserStatus | str | None = None
+    avatar: str | None = None
+    is_two_factor_authentication: bool | None = None
+    can_manage_payout_access: bool | None = None
+    has_payout_access: bool | None = None
+    location: str | None = None
+    location_name: str | None = None
+    mailing_address: str | None = None
+    driver: Driver | None = None
+    id_tags: list[str] = field(factory=list)
+    chargers: list[str] = field(factory=list)
+    notification_settings: NotificationSetting | str | None = None
+    created_at: datetime | None = None
+
+
+# --- report rows (INFERRED) -------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class ChargerStatusReportPort:
+    id: str
+    connector_id: int | None = None
+    status: PortStatusInfo
+
+
+@frozen(kw_only=True)
+class ChargerStatusReportRow:
+    """A row of ``report/charger-status/`` (3P path; INFERRED row shape)."""
+
+    charger_id: str
+    charger_point_id: str
+    location_id: str | None = None
+    location_name: str | None = None
+    status: ChargerStatusInfo
+    ports: list[ChargerStatusReportPort] = field(factory=list)
+    last_heartbeat_at: datetime | None = None
+
+
+@frozen(kw_only=True)
+class ChargerReportRow:
+    """A row of ``report/charger/`` (INFERRED)."""
+
+    charger_id: str
+    charger_point_id: str
+    location_name: str | None = None
+    sessions_count: int = 0
+    energy_kwh: float = 0.0
+    uptime_percent: float | None = None
+    faults_count: int = 0
+    revenue: float = 0.0
+    currency: str | None = None
+
+
+@frozen(kw_only=True)
+class ChargingSessionRow:
+    """A row of ``report/charging-session/`` (INFERRED)."""
+
+    id: str
+    charger_id: str
+    charger_point_id: str
+    port_id: str | None = None
+    connector_id: int | None = None
+    location_name: str | None = None
+    user_uuid: str | None = None
+    id_tag: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    energy_kwh: float = 0.0
+    duration_seconds: int = 0
+    cost: float = 0.0
+    currency: str | None = None
+    status: SessionStatus | str | None = None
+
+
+@frozen(kw_only=True)
+class FaultRow:
+    """A row of ``report/fault/`` (INFERRED)."""
+
+    id: str
+    charger_id: str
+    charger_point_id: str
+    port_id: str | None = None
+    error_code: str | None = None
+    vendor_error_code: str | None = None
+    info: str | None = None
+    severity: FaultSeverity | str | None = None
+    occurred_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+@frozen(kw_only=True)
+class TransactionRow:
+    """A row of ``report/transaction/`` (INFERRED)."""
+
+    id: str
+    session_id: str | None = None
+    charger_id: str | None = None
+    charger_point_id: str | None = None
+    user_uuid: str | None = None
+    energy_kwh: float = 0.0
+    amount: float = 0.0
+    currency: str | None = None
+    payment_type: PaymentType | str | None = None
+    created_at: datetime | None = None
+
+
+@frozen(kw_only=True)
+class Page(Generic[T]):
+    """The pagination envelope of every list endpoint."""
+
+    count: int
+    next: str | None = None
+    previous: str | None = None
+    results: list[T] = field(factory=list)
+
+
+# --- create models (strict: enums must be valid) ----------------------------------------------
+
+
+@frozen(kw_only=True)
+class PortCreate:
+    """A port of a new charger. AC ports need ``max_current`` and ``current`` (amperes); DC ports
+    need ``max_power`` and ``power`` (kW)."""
+
+    connector_id: int
+    connector_type: ConnectorType
+    max_current: float | None = None
+    current: float | None = None
+    max_power: float | None = None
+    power: float | None = None
+
+
+@frozen(kw_only=True)
+class ChargerCreate:
+    """One row of ``POST chargers`` (DOC). ``charger_point_id`` must be unique on the tenant."""
+
+    charger_point_id: str
+    manufacturer: str
+    model: str
+    rfid_required: bool
+    ports: list[PortCreate]
+    custom_id: str | None = None
+    sim_card: str | None = None
+    location: str | None = None
+    connectivity: Connectivity | None = None
+    current_type: CurrentType | None = None
+    payment_type: PaymentType | None = None
+    number_phases: int | None = None
+    id_tag_required: bool | None = None
+    phase_connection_type: PhaseConnectionType | None = None
+
+
+@frozen(kw_only=True)
+class PlacesApiDataCreate:
+    """Google Places data of a new location; ``geometry.location.lat/lng`` are required."""
+
+    place_id: str
+    formatted_address: str
+    geometry: Geometry
+    address_components: list[AddressComponent] = field(factory=list)
+    utc_offset: int | None = None
+
+
+@frozen(kw_only=True)
+class LocationCreate:
+    """One row of ``POST locations`` (DOC). ``location`` is ``[latitude, longitude]``."""
+
+    custom_id: str
+    formatted_address: str
+    places_api_data: PlacesApiDataCreate
+    company_name: str | None = None
+    website: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    is_members_only: bool | None = None
+    location: tuple[float, float] | None = None
+    connectivity_write: list[ConnectivityWrite] | None = None
+
+
+@frozen(kw_only=True)
+class DriverCreate:
+    driver_license: str | None = None
+    is_allow_id_tag_activation: bool | None = None
+
+
+@frozen(kw_only=True)
+class UserCreate:
+    """One row of ``POST users`` (DOC). ``email`` must be unique on the tenant."""
+
+    email: str
+    role: UserRole
+    driver: DriverCreate
+    id_tags: list[str]
+    first_name: str | None = None
+    last_name: str | None = None
+    phone_number: str | None = None
+    location: str | None = None
+    location_name: str | None = None
+    mailing_address: str | None = None
+    status: UserStatus | None = None
+    mobile_chargers: list[str] | None = None
+    chargers: list[str] | None = None
+    vehicles: list[str] | None = None
+    notification_settings: NotificationSetting | None = None
+    should_send_invitation_email: bool | None = None
+    has_payout_access: bool | None = None
+    is_email_real: bool | None = None

@@ -1,0 +1,1 @@
+"""Resource managers, one per part of the API; reached through ``client.<resource>``."""

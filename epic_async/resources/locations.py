@@ -1,0 +1,115 @@
+"""``client.locations``: list and get (create_many once batching lands)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterable, Iterable, Mapping
+from typing import Any
+
+from .._bulk import BulkSpec, ProgressCallback, run_bulk_create
+from .._bulk_result import BulkResult
+from .._pagination import Pager
+from .._params import str_param
+from .._validation import unique_key, validate_location
+from ..models import Location, LocationCreate
+from ._base import Resource
+
+__all__ = ["Locations"]
+
+
+class Locations(Resource):
+    """Locations: the places chargers are installed (API.md §5).
+
+    Bulk create is DOC; ``location/`` and ``location/{id}/`` for reading are INFERRED (override
+    them with ``paths=`` if a tenant serves them elsewhere).
+    """
+
+    def list(
+        self,
+        *,
+        custom_id: str | None = None,
+        search: str | None = None,
+        page_size: int = 100,
+        concurrency: int = 8,
+        max_items: int | None = None,
+        ordered: bool = True,
+    ) -> Pager[Location]:
+        """List locations (INFERRED path and filters: ``custom_id``, ``search``).
+
+        >>> async for location in client.locations.list(search="Main St"):  # doctest: +SKIP
+        ...     print(location.custom_id, location.formatted_address)
+        """
+        params: dict[str, str] = {}
+        if custom_id is not None:
+            params["custom_id"] = str_param("custom_id", custom_id)
+        if search is not None:
+            params["search"] = str_param("search", search)
+        return self._list(
+            "locations.list",
+            params,
+            Location,
+            _location_id,
+            page_size=page_size,
+            concurrency=concurrency,
+            max_items=max_items,
+            ordered=ordered,
+        )
+
+    async def get(self, location_id: str) -> Location:
+        """One location (INFERRED path). Raises ``NotFoundError`` when it does not exist."""
+        return await self._get("locations.get", "location_id", location_id, Location)
+
+    async def get_many(
+        self, location_ids: Iterable[str], *, concurrency: int = 8
+    ) -> builtins.list[Location | None]:
+        """Many locations concurrently, in input order; ``None`` where an id does not exist."""
+        return await self._get_many(
+            "locations.get", "location_ids", location_ids, Location, concurrency
+        )
+
+    async def create_many(
+        self,
+        items: Iterable[LocationCreate | Mapping[str, Any]]
+        | AsyncIterable[LocationCreate | Mapping[str, Any]],
+        *,
+        batch_size: int = 100,
+        concurrency: int = 4,
+        on_progress: ProgressCallback | None = None,
+        reconcile: bool = False,
+    ) -> BulkResult[Location]:
+        """Create many locations in concurrent all-or-nothing batches, accounting for every row.
+
+        Works like ``client.chargers.create_many`` (validation first, per-item rejections resent
+        without the bad rows, lost answers reported as ``unknown`` or reconciled). Locations answer 201; the unique key is ``custom_id``.
+
+        >>> result = await client.locations.create_many(rows)  # doctest: +SKIP
+        """
+        spec = BulkSpec(
+            url=self._url("locations.create"),
+            wrapper="locations",
+            create_cls=LocationCreate,
+            result_cls=Location,
+            validate=validate_location,
+            unique_key=unique_key,
+            key_name="custom_id",
+        )
+        return await run_bulk_create(
+            self._transport,
+            spec,
+            items,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            reconcile=reconcile,
+            lookup=self._find_by_custom_id,
+        )
+
+    async def _find_by_custom_id(self, keys: set[str]) -> dict[str, Location]:
+        """Locations the server holds for these keys (a full listing, matched client-side)."""
+        return {
+            key: location async for location in self.list() if (key := location.custom_id) in keys
+        }
+
+
+def _location_id(location: Location) -> str:
+    return location.id

@@ -1,0 +1,214 @@
+"""``FakeEpicServer``: the embedded Epic-Charging API, on loopback, in-process, in a thread or in
+its own process."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+from aiohttp import web
+
+from ._fleet import Fleet
+from ._state import FAULT_KINDS, Knobs, PlannedFault, ServerCounters, TokenBucket
+from ._web import PREFIX, SimState, build_app
+
+__all__ = ["FakeEpicServer"]
+
+
+class FakeEpicServer:
+    """An ``aiohttp.web`` server implementing every path of the API over a seeded in-memory fleet.
+
+    Use it in async tests (``async with``), from sync code (``run_in_thread()``), or in its own
+    process (``run_in_process()``, so its CPU does not count against a benchmarked client).
+    Knobs (all keyword-only, changeable later with :meth:`configure`): ``latency`` seconds per
+    request, a token bucket (``rate`` per second, ``burst``) answering 429 with ``Retry-After``
+    (``retry_after`` fixes its value), random faults (``fault_rate``, ``fault_statuses``),
+    ``max_limit`` (the server's page-size cap), ``max_batch`` and ``oversize_status`` (400 or 413)
+    for bulk creates, ``bulk_item_delay`` seconds per created item.
+
+    >>> async with FakeEpicServer(chargers=100) as fake:  # doctest: +SKIP
+    ...     async with EpicClient(api_key=fake.api_key, base_url=fake.base_url) as client:
+    ...         chargers = await client.chargers.list().collect()
+    ...     fake.fail_next(503, path="charger/")  # the next matching request fails once
+    """
+
+    def __init__(
+        self,
+        *,
+        api_keys: Mapping[str, set[str]] | None = None,
+        chargers: int = 200,
+        locations: int | None = None,
+        users: int | None = None,
+        sessions: int | None = None,
+        faults: int | None = None,
+        seed: int = 0,
+        default_limit: int = 100,
+        max_limit: int = 1000,
+        latency: float = 0.0,
+        rate: float | None = None,
+        burst: int = 10,
+        retry_after: float | None = None,
+        fault_rate: float = 0.0,
+        fault_statuses: tuple[int, ...] = (503,),
+        max_batch: int = 100,
+        oversize_status: int = 400,
+        bulk_item_delay: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        if api_keys is None:
+            api_keys = {f"sim-{secrets.token_hex(8)}": {"read", "write"}}
+        self._keys = {k: set(v) for k, v in api_keys.items()}
+        knobs = Knobs(
+            latency=latency,
+            rate=rate,
+            burst=burst,
+            retry_after=retry_after,
+            fault_rate=fault_rate,
+            fault_statuses=tuple(fault_statuses),
+            default_limit=default_limit,
+            max_limit=max_limit,
+            max_batch=max_batch,
+            oversize_status=oversize_status,
+            bulk_item_delay=bulk_item_delay,
+        )
+        self.store = Fleet(
+            seed=seed,
+            chargers=chargers,
+            locations=locations,
+            users=users,
+            sessions=sessions,
+            faults=faults,
+        )
+        self._sim = SimState(self.store, knobs, self._keys, seed)
+        self._host, self._port = host, port
+        self._runner: web.AppRunner | None = None
+        self._bound_port: int | None = None
+        self._thread: threading.Thread | None = None
+        self._thread_loop: asyncio.AbstractEventLoop | None = None
+
+    # --- what tests read -------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        if self._bound_port is None:
+            raise RuntimeError("FakeEpicServer is not running: use `async with` or run_in_thread()")
+        return f"http://{self._host}:{self._bound_port}{PREFIX}"
+
+    @property
+    def api_key(self) -> str:
+        """The first key with read and write scopes."""
+        return next(k for k, s in self._keys.items() if {"read", "write"} <= s)
+
+    @property
+    def counters(self) -> ServerCounters:
+        return self._sim.counters
+
+    def reset_counters(self) -> None:
+        with self._sim.lock:
+            self._sim.counters = ServerCounters()
+
+    def configure(self, **knobs: Any) -> None:
+        """Change knobs at runtime (``latency=0.05``, ``rate=100``, ...); unknown names raise."""
+        names = {f.name for f in attrs.fields(Knobs)}
+        unknown = set(knobs) - names
+        if unknown:
+            raise TypeError(f"unknown knob(s) {sorted(unknown)}; valid: {sorted(names)}")
+        sim = self._sim
+        with sim.lock:
+            for name, value in knobs.items():
+                setattr(sim.knobs, name, tuple(value) if name == "fault_statuses" else value)
+            if "rate" in knobs or "burst" in knobs:
+                rate = sim.knobs.rate
+                sim.bucket = TokenBucket(rate, sim.knobs.burst) if rate else None
+
+    def fail_next(
+        self,
+        fault: int | str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+        retry_after: float | None = None,
+        body: Any = None,
+        hang: float = 30.0,
+    ) -> None:
+        """Make the next ``times`` requests matching ``method`` and ``path`` (a substring of the
+        path and query relative to the base URL, e.g. ``"offset=60"``) fail with ``fault``: an
+        HTTP status, or one of ``drop``, ``commit_then_drop``, ``commit_then_hang``, ``hang``,
+        ``garbage``, ``html``, ``truncated``, ``empty_204``, ``no_count``, ``redirect``."""
+        if not isinstance(fault, int) and fault not in FAULT_KINDS:
+            raise ValueError(
+                f"unknown fault {fault!r}; use a status or one of {sorted(FAULT_KINDS)}"
+            )
+        planned = PlannedFault(fault, method, path, times, retry_after, body, hang)
+        with self._sim.lock:
+            self._sim.planned.append(planned)
+
+    # --- in-process lifecycle ----------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = build_app(self._sim)
+        self._sim.configure = self.configure
+        self._sim.reset_counters = self.reset_counters
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
+        await site.start()
+        self._bound_port = int(self._runner.addresses[0][1])
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # --- in a thread -------------------------------------------------------------------------
+
+    @contextmanager
+    def run_in_thread(self) -> Iterator[Self]:
+        """Serve from a daemon thread with its own event loop (for sync code and sync tests)."""
+        loop = asyncio.new_event_loop()
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start())
+            except BaseException as exc:
+                failure.append(exc)
+                started.set()
+                return
+            started.set()
+            loop.run_forever()
+            loop.run_until_complete(self.close())
+            loop.close()
+
+        thread = threading.Thread(target=serve, name="FakeEpicServer", daemon=True)
+        thread.start()
+        started.wait()
+        if failure:
+            raise failure[0]
+        try:
+            yield self
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=10)

@@ -1,0 +1,482 @@
+"""The simulator's views: what each path of API.md answers, DRF-style."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from ._checks import check_charger, check_location, check_user
+from ._fleet import PORT_STATUSES, Record
+from ._web import (
+    PREFIX,
+    SIM,
+    SimState,
+    choice,
+    csv_param,
+    date_param,
+    invalid,
+    json_response,
+    page,
+    page_bytes,
+    window,
+)
+
+__all__ = ["add_routes"]
+
+CHARGER_STATUSES = (
+    "DISABLED",
+    "AVAILABLE",
+    "STANDBY",
+    "CHARGING",
+    "OFFLINE",
+    "FAULTED",
+    "RESERVED",
+    "UNAVAILABLE",
+)
+ALL_PORT_STATUSES = frozenset(PORT_STATUSES) | {
+    "DISABLED",
+    "STANDBY",
+    "UNDEFINED",
+    "NOT_CHARGING",
+    "COMPLETE",
+    "ASLEEP",
+    "STARTING",
+    "STOPPING",
+    "WAITING_CHARGER",
+    "WAITING_VEHICLE",
+    "IN_PROGRESS",
+    "FAILED_START",
+    "FAILED_STOP",
+    "NO_SESSION",
+    "SUSPENDED_EVSE",
+    "UNPLUGGED",
+    "UNPLUGGED_NOT_CHARGING",
+    "UNPLUGGED_CHARGING",
+    "PLUGGED_IN_NOT_CHARGING",
+    "PLUGGED_IN_SUSPENDED_EV",
+    "PLUGGED_IN_CHARGING",
+    "CHARGING_COMPLETE",
+    "CUSTOM_CHARGER",
+    "CUSTOM_VEHICLE",
+}
+PORT_ORDERING = (
+    "created_at",
+    "custom_id",
+    "status",
+    "parking_lot",
+    "temperature",
+    "max_power",
+    "current_kilowatt_hour",
+    "start_charging_at",
+    "end_charging_at",
+    "charger_point_id",
+    "location_name",
+)
+PATCHABLE = (
+    "charging_speed",
+    "max_power",
+    "power",
+    "max_current",
+    "current",
+    "custom_id",
+    "parking_lot",
+)
+
+
+def _sim(request: web.Request) -> SimState:
+    return request.app[SIM]
+
+
+def _one(table: dict[str, Record], request: web.Request) -> Record:
+    record = table.get(request.match_info["id"])
+    if record is None:
+        raise web.HTTPNotFound()
+    return record
+
+
+# --- chargers -----------------------------------------------------------------------------------
+
+
+async def list_chargers(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    fleet, query = sim.fleet, request.query
+    status = choice(request, "status", CHARGER_STATUSES)
+    current_type = choice(request, "current_type", ("AC", "DC", "NACS"))
+    phases = choice(request, "number_phases", ("1", "3"))
+    active = choice(request, "is_active", ("true", "false", "True", "False"))
+    created = date_param(request, "created_at")
+    location = query.get("location")
+    limit, offset = window(request, sim.knobs)
+    if not any((status, current_type, phases, active, created, location)):
+        ids = fleet.charger_order()  # the benchmarks' hot path: cached bytes, no filtering
+    else:
+        ids = [
+            r["id"]
+            for r in fleet.chargers.values()
+            if (status is None or r["status"] == status)
+            and (current_type is None or r["current_type"] == current_type)
+            and (phases is None or str(r["number_phases"]) == phases)
+            and (active is None or r["is_active"] == (active.lower() == "true"))
+            and (created is None or r["created_at"].date().isoformat() == created)
+            and (location is None or r["location_id"] == location)
+        ]
+    items = b",".join(fleet.charger_list_json(i) for i in ids[offset : offset + limit])
+    body = page_bytes(request, len(ids), limit, offset, items)
+    return web.Response(body=body, content_type="application/json")
+
+
+async def get_charger(request: web.Request) -> web.Response:
+    fleet = _sim(request).fleet
+    return json_response(fleet.render_charger_detail(_one(fleet.chargers, request)))
+
+
+async def _bulk(
+    request: web.Request,
+    wrapper: str,
+    check: Callable[[Any, set[str]], dict[str, Any]],
+    key: Callable[[Any], Any],
+    taken: set[str],
+    create: Callable[[Record], Record],
+    render: Callable[[Record], Any],
+    status: int,
+) -> web.Response:
+    """All-or-nothing bulk create: any item error → 400 with one error dict per item."""
+    sim = _sim(request)
+    try:
+        body = orjson.loads(await request.read())
+    except orjson.JSONDecodeError:
+        raise invalid({"non_field_errors": ["JSON parse error."]}) from None
+    items = body.get(wrapper) if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise invalid({wrapper: ["This field is required."]})
+    if not items:
+        raise invalid({wrapper: ["This list may not be empty."]})
+    if len(items) > sim.knobs.max_batch:
+        if sim.knobs.oversize_status == 413:
+            return json_response({"detail": "Request entity too large."}, 413)
+        raise invalid(
+            {wrapper: [f"Ensure this field has no more than {sim.knobs.max_batch} elements."]}
+        )
+    if sim.knobs.bulk_item_delay:
+        await asyncio.sleep(sim.knobs.bulk_item_delay * len(items))
+    errors = []
+    seen = set(taken)
+    for item in items:
+        found = check(item, seen)
+        errors.append(found)
+        if not found:
+            seen.add(key(item))
+    if any(errors):
+        raise invalid({wrapper: errors})
+    created = [create(item) for item in items]
+    with sim.lock:
+        sim.counters.created_ids.extend(r.get("id") or r["uuid"] for r in created)
+    return json_response({wrapper: [render(r) for r in created]}, status)
+
+
+async def create_chargers(request: web.Request) -> web.Response:
+    fleet = _sim(request).fleet
+    taken = {c["charger_point_id"] for c in fleet.chargers.values()}
+    return await _bulk(
+        request,
+        "chargers",
+        check_charger,
+        lambda i: i["charger_point_id"],
+        taken,
+        fleet.create_charger,
+        fleet.render_charger_detail,
+        201,
+    )
+
+
+# --- charger ports --------------------------------------------------------------------------
+
+
+async def list_ports(request: web.Request) -> web.Response:
+    fleet, query = _sim(request).fleet, request.query
+    charger = query.get("charger")
+    payment = choice(request, "charger__payment_type", ("Paid", "Free"))
+    statuses = csv_param(request, "status__in")
+    if statuses and not statuses <= ALL_PORT_STATUSES:
+        bad = sorted(statuses - ALL_PORT_STATUSES)[0]
+        raise invalid(
+            {"status__in": [f"Select a valid choice. {bad} is not one of the available choices."]}
+        )
+    locations = csv_param(request, "location__in")
+    search = (query.get("search") or "").lower()
+    ordering = query.get("ordering")
+    if ordering and ordering.lstrip("-") not in PORT_ORDERING:
+        raise invalid(
+            {
+                "ordering": [
+                    f"Select a valid choice. {ordering} is not one of the available choices."
+                ]
+            }
+        )
+
+    def accept(port: Record) -> bool:
+        owner = fleet.chargers[port["charger"]]
+        return (
+            (charger is None or port["charger"] == charger)
+            and (payment is None or owner["payment_type"] == payment.upper())
+            and (statuses is None or port["status"] in statuses)
+            and (locations is None or owner["location_id"] in locations)
+            and (
+                not search
+                or search in owner["charger_point_id"].lower()
+                or search in (owner["custom_id"] or "").lower()
+                or search in (owner["location_name"] or "").lower()
+            )
+        )
+
+    rows = [fleet.render_port(p) for p in fleet.ports.values() if accept(p)]
+    if ordering:
+        name = ordering.lstrip("-")
+        rows.sort(
+            key=lambda r: (
+                r[name] is None,
+                r[name] if not isinstance(r[name], dict) else r[name]["key"],
+            ),
+            reverse=ordering.startswith("-"),
+        )
+    return page(request, rows, lambda r: r)
+
+
+async def get_port(request: web.Request) -> web.Response:
+    fleet = _sim(request).fleet
+    return json_response(fleet.render_port(_one(fleet.ports, request)))
+
+
+async def update_port(request: web.Request) -> web.Response:
+    fleet = _sim(request).fleet
+    port = _one(fleet.ports, request)
+    body = orjson.loads(await request.read() or b"{}")
+    if not isinstance(body, dict):
+        raise invalid({"non_field_errors": ["Invalid data. Expected a dictionary."]})
+    errors = {
+        k: ["A valid number is required."]
+        for k in ("charging_speed", "max_power", "power")
+        if k in body and body[k] is not None and not isinstance(body[k], int | float)
+    }
+    if errors:
+        raise invalid(errors)
+    for name in PATCHABLE:
+        if name in body:
+            value = body[name]
+            port[name] = (
+                str(value) if name in ("max_current", "current") and value is not None else value
+            )
+    fleet.changed(port["charger"])
+    return json_response(fleet.render_port(port))
+
+
+async def port_action(request: web.Request) -> web.Response:
+    """OCPP 1.6-like outcomes (INFERRED): Accepted, Rejected, Occupied, Faulted, Unavailable."""
+    fleet = _sim(request).fleet
+    port = _one(fleet.ports, request)
+    action = request.match_info["action"]
+    body = orjson.loads(await request.read() or b"{}")
+    tag = body.get("id_tag") if isinstance(body, dict) else None
+    state = port["status"]
+    outcome = "Rejected"
+    if action == "reserve":
+        missing = {
+            k: ["This field is required."] for k in ("id_tag", "expiry_date") if not body.get(k)
+        }
+        if missing:
+            raise invalid(missing)
+        if state == "AVAILABLE":
+            outcome, port["status"], port["reserved_for"] = "Accepted", "RESERVED", tag
+        elif state in ("CHARGING", "PREPARING", "RESERVED"):
+            outcome = "Occupied"
+        elif state == "FAULTED":
+            outcome = "Faulted"
+        else:
+            outcome = "Unavailable"
+    elif action == "cancel-reservation":
+        if state == "RESERVED":
+            outcome, port["status"], port["reserved_for"] = "Accepted", "AVAILABLE", None
+    elif action == "start":
+        if state in ("AVAILABLE", "PREPARING") or (
+            state == "RESERVED" and port["reserved_for"] in (None, tag)
+        ):
+            outcome, port["status"], port["reserved_for"] = "Accepted", "CHARGING", None
+        elif state == "FAULTED":
+            outcome = "Faulted"
+        elif state in ("OFFLINE", "UNAVAILABLE", "DISABLED"):
+            outcome = "Unavailable"
+    elif state in ("CHARGING", "SUSPENDED_EV", "SUSPENDED_EVSE"):  # stop
+        outcome, port["status"] = "Accepted", "AVAILABLE"
+    fleet.changed(port["charger"])
+    return json_response({"status": outcome})
+
+
+# --- locations, users -------------------------------------------------------------------------
+
+
+def _search(record: Record, text: str, *fields: str) -> bool:
+    return any(text in str(record.get(f) or "").lower() for f in fields)
+
+
+async def list_locations(request: web.Request) -> web.Response:
+    fleet, query = _sim(request).fleet, request.query
+    custom_id, search = query.get("custom_id"), (query.get("search") or "").lower()
+    rows = [
+        r
+        for r in fleet.locations.values()
+        if (custom_id is None or r["custom_id"] == custom_id)
+        and (not search or _search(r, search, "custom_id", "formatted_address", "company_name"))
+    ]
+    return page(request, rows, lambda r: r)
+
+
+async def get_location(request: web.Request) -> web.Response:
+    return json_response(_one(_sim(request).fleet.locations, request))
+
+
+async def create_locations(request: web.Request) -> web.Response:
+    fleet = _sim(request).fleet
+    taken = {r["custom_id"] for r in fleet.locations.values()}
+    return await _bulk(
+        request,
+        "locations",
+        check_location,
+        lambda i: i["custom_id"],
+        taken,
+        fleet.add_location,
+        lambda r: r,
+        201,
+    )
+
+
+async def list_users(request: web.Request) -> web.Response:
+    fleet, query = _sim(request).fleet, request.query
+    email = query.get("email")
+    role = choice(request, "role", ("partner", "tenant_owner", "admin", "driver"))
+    status = choice(request, "status", ("add", "inv", "act", "deact"))
+    search = (query.get("search") or "").lower()
+    rows = [
+        r
+        for r in fleet.users.values()
+        if (email is None or r["email"].lower() == email.lower())
+        and (role is None or r["role"] == role)
+        and (status is None or r["status"] == status)
+        and (not search or _search(r, search, "email", "first_name", "last_name"))
+    ]
+    return page(request, rows, lambda r: r)
+
+
+async def get_user(request: web.Request) -> web.Response:
+    return json_response(_one(_sim(request).fleet.users, request))
+
+
+async def create_users(request: web.Request) -> web.Response:
+    fleet = _sim(request).fleet
+    taken = {r["email"].lower() for r in fleet.users.values()}
+    return await _bulk(
+        request,
+        "users",
+        check_user,
+        lambda i: i["email"].lower(),
+        taken,
+        fleet.add_user,
+        lambda r: r,
+        200,
+    )
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def _report_filter(request: web.Request, stamp: str | None) -> Callable[[Record], bool]:
+    start, end = date_param(request, "start_date"), date_param(request, "end_date")
+    charger, locations = request.query.get("charger"), csv_param(request, "location__in")
+
+    def accept(row: Record) -> bool:
+        day = (row.get(stamp) or "")[:10] if stamp else ""
+        return (
+            (charger is None or row.get("charger_id", row.get("id")) == charger)
+            and (locations is None or row.get("location_id") in locations)
+            and (start is None or not stamp or (bool(day) and day >= start))
+            and (end is None or not stamp or (bool(day) and day <= end))
+        )
+
+    return accept
+
+
+def _report(table: str, stamp: str | None) -> Callable[[web.Request], Any]:
+    async def view(request: web.Request) -> web.Response:
+        fleet = _sim(request).fleet
+        accept = _report_filter(request, stamp)
+        if table == "charger-status":
+            chargers = [
+                c
+                for c in fleet.chargers.values()
+                if accept({"charger_id": c["id"], "location_id": c["location_id"]})
+            ]
+            return page(request, fleet.charger_status_rows(chargers), lambda r: r)
+        if table == "charger":
+            chargers = [
+                c
+                for c in fleet.chargers.values()
+                if accept({"charger_id": c["id"], "location_id": c["location_id"]})
+            ]
+            dated = _report_filter(request, "started_at")
+            sessions = [
+                s for s in fleet.sessions.values() if dated({"started_at": s["started_at"]})
+            ]
+            return page(request, fleet.charger_report_rows(chargers, sessions), lambda r: r)
+        rows = [r for r in getattr(fleet, table).values() if accept(r)]
+        return page(request, rows, lambda r: {k: v for k, v in r.items() if k != "location_id"})
+
+    return view
+
+
+# --- admin (not part of the API; used by run_in_process) ----------------------------------------
+
+
+async def admin_counters(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    with sim.lock:
+        return json_response(sim.counters.as_dict())
+
+
+async def admin_configure(request: web.Request) -> web.Response:
+    _sim(request).configure(**orjson.loads(await request.read()))
+    return json_response({"ok": True})
+
+
+async def admin_reset(request: web.Request) -> web.Response:
+    _sim(request).reset_counters()
+    return json_response({"ok": True})
+
+
+def add_routes(app: web.Application) -> None:
+    p = PREFIX
+    app.router.add_get(p + "charger/", list_chargers)
+    app.router.add_get(p + "charger/{id}/", get_charger)
+    app.router.add_post(p + "chargers", create_chargers)
+    app.router.add_get(p + "charger-port/", list_ports)
+    app.router.add_get(p + "charger-port/{id}/", get_port)
+    app.router.add_patch(p + "charger-port/{id}/", update_port)
+    app.router.add_post(
+        p + "charger-port/{id}/{action:reserve|cancel-reservation|start|stop}/", port_action
+    )
+    app.router.add_post(p + "locations", create_locations)
+    app.router.add_get(p + "location/", list_locations)
+    app.router.add_get(p + "location/{id}/", get_location)
+    app.router.add_post(p + "users", create_users)
+    app.router.add_get(p + "user/", list_users)
+    app.router.add_get(p + "user/{id}/", get_user)
+    app.router.add_get(p + "report/charger-status/", _report("charger-status", None))
+    app.router.add_get(p + "report/charger/", _report("charger", None))
+    app.router.add_get(p + "report/charging-session/", _report("sessions", "started_at"))
+    app.router.add_get(p + "report/fault/", _report("faults", "occurred_at"))
+    app.router.add_get(p + "report/transaction/", _report("transactions", "created_at"))
+    app.router.add_get("/_sim/counters", admin_counters)
+    app.router.add_post("/_sim/configure", admin_configure)
+    app.router.add_post("/_sim/reset", admin_reset)

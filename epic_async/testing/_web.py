@@ -1,0 +1,319 @@
+"""The simulator's HTTP side: one aiohttp app serving every path of API.md from a :class:`Fleet`.
+
+A middleware does what a real gateway does before the view runs (counting, auth, the token
+bucket, latency) plus the fault injection tests ask for; the views do what Django REST Framework
+would (filters, limit/offset pages with absolute ``next`` URLs, transactional bulk creates).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from ._fleet import Fleet, Record
+from ._state import Knobs, PlannedFault, ServerCounters, TokenBucket
+
+__all__ = [
+    "PREFIX",
+    "SIM",
+    "SimState",
+    "build_app",
+    "choice",
+    "csv_param",
+    "date_param",
+    "invalid",
+    "json_response",
+    "page",
+    "page_bytes",
+    "window",
+]
+
+PREFIX = "/api/external/v1/"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class SimState:
+    """Everything the views and the middleware share."""
+
+    def __init__(self, fleet: Fleet, knobs: Knobs, keys: dict[str, set[str]], seed: int) -> None:
+        import random
+
+        self.fleet = fleet
+        self.knobs = knobs
+        self.keys = keys
+        self.counters = ServerCounters()
+        self.planned: list[PlannedFault] = []
+        self.lock = threading.Lock()
+        self.rng = random.Random(seed ^ 0x5EED)
+        self.bucket = TokenBucket(knobs.rate, knobs.burst) if knobs.rate else None
+        # Set by FakeEpicServer, for the /_sim/ admin endpoints of run_in_process().
+        self.configure: Callable[..., None] = lambda **_: None
+        self.reset_counters: Callable[[], None] = lambda: None
+
+    def take_fault(self, method: str, target: str) -> PlannedFault | None:
+        with self.lock:
+            for fault in self.planned:
+                if fault.matches(method, target):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self.planned.remove(fault)
+                    return fault
+        return None
+
+
+SIM = web.AppKey("sim", SimState)
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(data), status=status, content_type="application/json", headers=headers
+    )
+
+
+def _seconds(value: float) -> str:
+    return f"{max(value, 0.001):.3f}".rstrip("0").rstrip(".")
+
+
+def invalid(errors: dict[str, Any]) -> web.HTTPBadRequest:
+    """A bad query or body, to raise: answered 400 with DRF's field errors."""
+    return web.HTTPBadRequest(text=orjson.dumps(errors).decode(), content_type="application/json")
+
+
+# --- middleware -------------------------------------------------------------------------------
+
+
+def _route(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    canonical = resource.canonical if resource is not None else request.path
+    return canonical.removeprefix(PREFIX)
+
+
+@web.middleware
+async def _gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith("/_sim/"):
+        return await handler(request)
+    sim: SimState = request.app[SIM]
+    counters, knobs = sim.counters, sim.knobs
+    target = request.path_qs.removeprefix(PREFIX)
+    with sim.lock:
+        counters.requests += 1
+        counters.by_route[f"{request.method} {_route(request)}"] += 1
+        counters.request_log.append(
+            (
+                request.method,
+                request.path.removeprefix(PREFIX),
+                dict(request.query),
+                time.monotonic(),
+            )
+        )
+        counters.in_flight += 1
+        counters.max_in_flight = max(counters.max_in_flight, counters.in_flight)
+    status: int | None = None
+    try:
+        response = await _guarded(request, handler, sim, knobs, target)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        with sim.lock:
+            counters.in_flight -= 1
+            if status is not None:
+                counters.by_status[status] += 1
+
+
+async def _guarded(
+    request: web.Request, handler: Handler, sim: SimState, knobs: Knobs, target: str
+) -> web.StreamResponse:
+    key = request.headers.get("Token-Authorization", "")  # the raw key: no "Bearer " (API.md §1)
+    scopes = sim.keys.get(key)
+    if not key:
+        return json_response({"detail": "Authentication credentials were not provided."}, 401)
+    if scopes is None:
+        return json_response({"detail": "Invalid token."}, 401)
+    if ("read" if request.method == "GET" else "write") not in scopes:
+        return json_response({"detail": "You do not have permission to perform this action."}, 403)
+
+    fault = sim.take_fault(request.method, target)
+    if fault is not None:
+        sim.counters.faults_injected += 1
+        return await _inject(fault, request, handler, sim)
+    if knobs.fault_rate and sim.rng.random() < knobs.fault_rate:
+        sim.counters.faults_injected += 1
+        status = sim.rng.choice(knobs.fault_statuses)
+        return _error(status, knobs.retry_after if knobs.retry_after is not None else 1.0)
+    if sim.bucket is not None:
+        wait = sim.bucket.take()
+        if wait:
+            sim.counters.throttled += 1
+            detail = f"Request was throttled. Expected available in {wait:.3f} seconds."
+            retry = knobs.retry_after if knobs.retry_after is not None else wait
+            return json_response({"detail": detail}, 429, {"Retry-After": _seconds(retry)})
+    if knobs.latency:
+        await asyncio.sleep(knobs.latency)
+    return await handler(request)
+
+
+def _error(status: int, retry_after: float | None, body: Any = None) -> web.Response:
+    headers = {"Retry-After": _seconds(retry_after)} if status == 429 and retry_after else None
+    detail = {429: "Request was throttled."}.get(status, f"Simulated {status} error.")
+    return json_response(body if body is not None else {"detail": detail}, status, headers)
+
+
+def _drop(request: web.Request) -> web.Response:
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=499)  # never reaches the client: the connection is gone
+
+
+async def _inject(
+    fault: PlannedFault, request: web.Request, handler: Handler, sim: SimState
+) -> web.StreamResponse:
+    kind = fault.kind
+    if isinstance(kind, int):
+        retry = fault.retry_after if fault.retry_after is not None else sim.knobs.retry_after
+        return _error(kind, retry if retry is not None else 1.0, fault.body)
+    if kind == "drop":
+        return _drop(request)
+    if kind == "hang":
+        await asyncio.sleep(fault.hang)
+        return await handler(request)
+    if kind in ("commit_then_drop", "commit_then_hang"):
+        response = await handler(request)
+        if kind == "commit_then_drop":
+            return _drop(request)
+        await asyncio.sleep(fault.hang)
+        return response
+    if kind == "garbage":
+        return web.Response(body=b"not json at all", content_type="application/json")
+    if kind == "html":
+        page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+        return web.Response(text=page, status=502, content_type="text/html")
+    if kind == "empty_204":
+        return web.Response(status=204)
+    if kind == "redirect":
+        return web.Response(status=302, headers={"Location": "http://evil.example.com/steal"})
+    if kind == "truncated":
+        body = b'{"count": 1, "next": null, "previous": null, "results": [{"id": "trunc'
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = len(body) + 500
+        await response.prepare(request)
+        await response.write(body)
+        if request.transport is not None:
+            request.transport.abort()
+        return response
+    if kind == "no_count":
+        response = await handler(request)
+        assert isinstance(response, web.Response) and isinstance(response.body, bytes)
+        data = orjson.loads(response.body)
+        data.pop("count", None)
+        return json_response(data, response.status)
+    raise AssertionError(f"unknown fault {kind!r}")  # fail_next() validated it
+
+
+# --- listing ------------------------------------------------------------------------------------
+
+
+def int_param(request: web.Request, name: str, default: int) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise invalid({name: ["A valid integer is required."]}) from None
+    if value < 0:
+        raise invalid({name: ["Ensure this value is greater than or equal to 0."]})
+    return value
+
+
+def window(request: web.Request, knobs: Knobs) -> tuple[int, int]:
+    limit = int_param(request, "limit", knobs.default_limit) or knobs.default_limit
+    return min(limit, knobs.max_limit), int_param(request, "offset", 0)
+
+
+def links(
+    request: web.Request, count: int, limit: int, offset: int
+) -> tuple[str | None, str | None]:
+    url = request.url
+    nxt = (
+        str(url.update_query(limit=limit, offset=offset + limit))
+        if offset + limit < count
+        else None
+    )
+    prev = None
+    if offset > 0:
+        prev = str(url.update_query(limit=limit, offset=max(offset - limit, 0)))
+    return nxt, prev
+
+
+def page_bytes(request: web.Request, count: int, limit: int, offset: int, items: bytes) -> bytes:
+    nxt, prev = links(request, count, limit, offset)
+    return b'{"count":%d,"next":%b,"previous":%b,"results":[%b]}' % (
+        count,
+        orjson.dumps(nxt),
+        orjson.dumps(prev),
+        items,
+    )
+
+
+def page(request: web.Request, rows: list[Record], render: Callable[[Record], Any]) -> web.Response:
+    limit, offset = window(request, request.app[SIM].knobs)
+    items = b",".join(orjson.dumps(render(r)) for r in rows[offset : offset + limit])
+    body = page_bytes(request, len(rows), limit, offset, items)
+    return web.Response(body=body, content_type="application/json")
+
+
+def choice(request: web.Request, name: str, choices: tuple[str, ...]) -> str | None:
+    value = request.query.get(name)
+    if value is not None and value not in choices:
+        raise invalid(
+            {name: [f"Select a valid choice. {value} is not one of the available choices."]}
+        )
+    return value
+
+
+def date_param(request: web.Request, name: str) -> str | None:
+    value = request.query.get(name)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise invalid({name: ["Enter a valid date."]}) from None
+
+
+def csv_param(request: web.Request, name: str) -> set[str] | None:
+    value = request.query.get(name)
+    return None if value is None else {v for v in value.split(",") if v}
+
+
+def build_app(sim: SimState) -> web.Application:
+    """The aiohttp application; views live in :mod:`._views`."""
+    from ._views import add_routes
+
+    app = web.Application(middlewares=[_errors, _gateway])
+    app[SIM] = sim
+    add_routes(app)
+    return app
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Unknown paths and methods answer DRF's JSON bodies, not aiohttp's text ones."""
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        return json_response({"detail": "Not found."}, 404)
+    except web.HTTPMethodNotAllowed:
+        return json_response({"detail": f'Method "{request.method}" not allowed.'}, 405)
