@@ -32,7 +32,7 @@ async def serve(args: argparse.Namespace) -> int:
         latency=args.latency,
         rate=args.rate,
         burst=args.burst,
-        api_keys={args.api_key: {"*"}},
+        api_keys={args.api_key: {"read", "write"}},
     )
     async with server:
         print(f"serving the Epic API simulator at {server.base_url}", file=sys.stderr)

@@ -142,7 +142,8 @@ class ChargerPorts(Resource):
         True
         """
         if not isinstance(expiry_date, datetime) or expiry_date.tzinfo is None:
-            raise ValueError(
+            problem = ValueError if isinstance(expiry_date, datetime) else TypeError
+            raise problem(
                 f"expiry_date must be a timezone-aware datetime (e.g. datetime.now(UTC) + "
                 f"timedelta(hours=1)), got {expiry_date!r}"
             )

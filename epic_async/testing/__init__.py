@@ -9,7 +9,8 @@ rate limit, latency and fault injection, and counters to assert on. ``rows`` gen
 ...         assert len(await client.chargers.list().collect()) == 50
 """
 
+from ._process import ServerProcess
 from ._simulator import FakeEpicServer
 from ._state import ServerCounters
 
-__all__ = ["FakeEpicServer", "ServerCounters"]
+__all__ = ["FakeEpicServer", "ServerCounters", "ServerProcess"]

@@ -15,6 +15,7 @@ import attrs
 from aiohttp import web
 
 from ._fleet import Fleet
+from ._process import ServerProcess
 from ._state import FAULT_KINDS, Knobs, PlannedFault, ServerCounters, TokenBucket
 from ._web import PREFIX, SimState, build_app
 
@@ -179,6 +180,15 @@ class FakeEpicServer:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+    # --- in another process -----------------------------------------------------------------
+
+    @staticmethod
+    def run_in_process(**options: Any) -> ServerProcess:
+        """Start a simulator with these keyword arguments in a child process (seeded there, so a
+        100k fleet costs the parent nothing); use the result as a context manager. It has
+        ``base_url``, ``api_key``, ``counters()``, ``configure(**knobs)``, ``reset_counters()``."""
+        return ServerProcess(options)
 
     # --- in a thread -------------------------------------------------------------------------
 
