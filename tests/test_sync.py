@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import inspect
+import os
+import signal
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -149,3 +152,25 @@ def test_bad_arguments_raise_in_the_callers_thread(monkeypatch: pytest.MonkeyPat
         SyncEpicClient(api_key="k", tenant="demo") as client,
     ):
         client.chargers.list(status="nope")
+
+
+def test_keyboard_interrupt_cancels_the_work_on_the_loop(server_in_thread: FakeEpicServer) -> None:
+    server_in_thread.fail_next("hang", path="charger/", hang=30)
+    charger_id = next(iter(server_in_thread.store.chargers))
+    with sync_client(server_in_thread) as client:
+        # A real SIGINT, sent once the call is blocked on the hanging request.
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        with pytest.raises(KeyboardInterrupt):
+            client.chargers.get(charger_id)
+
+        async def pending() -> int:
+            me = asyncio.current_task()
+            for _ in range(100):  # the cancelled request unwinds within a few loop turns
+                others = [t for t in asyncio.all_tasks() if t is not me]
+                if not others:
+                    return 0
+                await asyncio.sleep(0)
+            return len(others)
+
+        assert client._runner.run(pending()) == 0
+        assert client.chargers.get(charger_id).id == charger_id  # the client still works

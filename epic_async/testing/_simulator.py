@@ -158,7 +158,9 @@ class FakeEpicServer:
         app = build_app(self._sim)
         self._sim.configure = self.configure
         self._sim.reset_counters = self.reset_counters
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
         await site.start()
@@ -210,6 +212,11 @@ class FakeEpicServer:
             started.set()
             loop.run_forever()
             loop.run_until_complete(self.close())
+            # Handlers still sleeping (a "hang" fault) outlive the shutdown grace: end them here.
+            leftovers = asyncio.all_tasks(loop)
+            for task in leftovers:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
             loop.close()
 
         thread = threading.Thread(target=serve, name="FakeEpicServer", daemon=True)
