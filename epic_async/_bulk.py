@@ -36,12 +36,13 @@ from ._errors import (
 from ._transport import Transport
 from ._validation import DuplicateTracker
 
-__all__ = ["BulkSpec", "ProgressCallback", "run_bulk_create"]
+__all__ = ["BulkSpec", "CreatedCallback", "ProgressCallback", "run_bulk_create"]
 
 C = TypeVar("C")
 T = TypeVar("T")
 
 ProgressCallback = Callable[[int, int | None], None]
+CreatedCallback = Callable[[int, Any], None]
 Lookup = Callable[[set[str]], Awaitable[Mapping[str, Any]]]
 
 
@@ -91,6 +92,7 @@ class _BulkRun(Generic[C, T]):
         batch_size: int,
         concurrency: int,
         on_progress: ProgressCallback | None,
+        on_created: CreatedCallback | None,
         total: int | None,
     ) -> None:
         self.transport = transport
@@ -99,7 +101,9 @@ class _BulkRun(Generic[C, T]):
         self.concurrency = concurrency
         self.on_progress = on_progress
         self.total = total
+        self.on_created = on_created
         self.created: list[tuple[int, T]] = []
+        self.streamed_indexes: list[int] = []  # with on_created: the objects are the caller's
         self.failed: list[BulkFailure] = []
         self.unknown: list[tuple[_Row[C], str]] = []
         self.done = 0
@@ -109,6 +113,13 @@ class _BulkRun(Generic[C, T]):
         self.done += rows
         if self.on_progress is not None:
             self.on_progress(self.done, self.total)
+
+    def _created(self, index: int, obj: T) -> None:
+        if self.on_created is None:
+            self.created.append((index, obj))
+        else:
+            self.streamed_indexes.append(index)
+            self.on_created(index, obj)
 
     def _fail(self, index: int, item: Any, errors: Mapping[str, Any]) -> None:
         self.failed.append(BulkFailure(index=index, item=item, errors=errors))
@@ -185,9 +196,8 @@ class _BulkRun(Generic[C, T]):
             reason = f"created, but the answer could not be read ({exc})"
             self.unknown.extend((row, reason) for row in batch)
         else:
-            self.created.extend(
-                (row.index, obj) for row, obj in zip(batch, structured, strict=True)
-            )
+            for row, obj in zip(batch, structured, strict=True):
+                self._created(row.index, obj)
         self._progress(len(batch))
         return []
 
@@ -222,7 +232,7 @@ class _BulkRun(Generic[C, T]):
             for row in rows:
                 obj = found.get(row.key)
                 if obj is not None:
-                    self.created.append((row.index, obj))
+                    self._created(row.index, obj)
                     self._progress(1)
                 else:
                     missing.append(row)
@@ -241,9 +251,10 @@ class _BulkRun(Generic[C, T]):
             ),
             key=lambda u: u.index,
         )
+        self.streamed_indexes.sort()
         return BulkResult(
             created=[obj for _, obj in self.created],
-            created_indexes=[index for index, _ in self.created],
+            created_indexes=[index for index, _ in self.created] or self.streamed_indexes,
             failed=self.failed,
             unknown=unknown,
         )
@@ -259,6 +270,7 @@ async def run_bulk_create(
     on_progress: ProgressCallback | None,
     reconcile: bool,
     lookup: Lookup,
+    on_created: CreatedCallback | None = None,
 ) -> BulkResult[T]:
     """Drive one bulk create: a producer cuts batches, ``concurrency`` senders post them."""
     _check_args(batch_size, concurrency)
@@ -273,6 +285,7 @@ async def run_bulk_create(
         batch_size=batch_size,
         concurrency=concurrency,
         on_progress=on_progress,
+        on_created=on_created,
         total=total,
     )
     queue: asyncio.Queue[list[_Row[C]] | None] = asyncio.Queue(maxsize=concurrency)

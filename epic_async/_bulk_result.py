@@ -61,7 +61,9 @@ class BulkResult(Generic[T]):
     """The outcome of ``create_many``: every input index in exactly one bucket.
 
     ``created`` holds the server's objects in input order and ``created_indexes`` their input
-    indexes (same order); ``failed`` and ``unknown`` are sorted by index.
+    indexes (same order); ``failed`` and ``unknown`` are sorted by index. When ``create_many`` was
+    given ``on_created``, the objects went to that callback and ``created`` is empty, while
+    ``created_indexes`` still accounts for every created row.
 
     >>> result = await client.chargers.create_many(rows)  # doctest: +SKIP
     >>> result
@@ -80,11 +82,11 @@ class BulkResult(Generic[T]):
         return not self.failed and not self.unknown
 
     def __len__(self) -> int:
-        return len(self.created) + len(self.failed) + len(self.unknown)
+        return len(self.created_indexes) + len(self.failed) + len(self.unknown)
 
     def __repr__(self) -> str:
         return (
-            f"BulkResult(total={len(self)}, created={len(self.created)}, "
+            f"BulkResult(total={len(self)}, created={len(self.created_indexes)}, "
             f"failed={len(self.failed)}, unknown={len(self.unknown)})"
         )
 

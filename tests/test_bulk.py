@@ -186,3 +186,17 @@ async def test_bad_arguments_fail_before_any_request(
     with pytest.raises(TypeError, match="iterable"):
         await client.chargers.create_many({"charger_point_id": "x"})  # type: ignore[dict-item]
     assert server.counters.requests == 0
+
+
+async def test_on_created_streams_objects_instead_of_keeping_them(client: EpicClient) -> None:
+    seen: dict[int, str] = {}
+    result = await client.chargers.create_many(
+        charger_rows(30, prefix="ST", invalid_every=10),
+        batch_size=7,
+        on_created=lambda index, charger: seen.setdefault(index, charger.charger_point_id),
+    )
+    bad = invalid_indexes(30, 10)
+    assert result.created == []  # the objects went to the callback
+    assert result.created_indexes == [i for i in range(30) if i not in bad]
+    assert seen == {i: f"ST-{i:06d}" for i in result.created_indexes}
+    assert len(result) == 30 and repr(result).startswith("BulkResult(total=30, created=27")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -102,6 +102,7 @@ class Chargers(Resource):
         concurrency: int = 4,
         on_progress: ProgressCallback | None = None,
         reconcile: bool = False,
+        on_created: Callable[[int, ChargerDetail], None] | None = None,
     ) -> BulkResult[ChargerDetail]:
         """Create many chargers in concurrent batches, accounting for every row.
 
@@ -116,6 +117,11 @@ class Chargers(Resource):
         ``reconcile=True`` (then the fleet is listed, rows found by ``charger_point_id`` count as
         created and only the missing ones are resent). ``on_progress(done, total)`` is called as
         rows are settled (``total`` is None for unsized input).
+
+        For imports too large to hold every created object, pass ``on_created(index, charger)``:
+        each created charger goes to it as its batch lands (completion order) instead of into
+        ``result.created``, so memory stays bounded by the batches in flight;
+        ``result.created_indexes`` still accounts for every created row.
 
         >>> result = await client.chargers.create_many(rows, batch_size=100)  # doctest: +SKIP
         >>> result.raise_for_failures()  # doctest: +SKIP
@@ -136,6 +142,7 @@ class Chargers(Resource):
             batch_size=batch_size,
             concurrency=concurrency,
             on_progress=on_progress,
+            on_created=on_created,
             reconcile=reconcile,
             lookup=self._find_by_charger_point_id,
         )

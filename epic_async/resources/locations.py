@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import Any
 
 from .._bulk import BulkSpec, ProgressCallback, run_bulk_create
@@ -76,11 +76,13 @@ class Locations(Resource):
         concurrency: int = 4,
         on_progress: ProgressCallback | None = None,
         reconcile: bool = False,
+        on_created: Callable[[int, Location], None] | None = None,
     ) -> BulkResult[Location]:
         """Create many locations in concurrent all-or-nothing batches, accounting for every row.
 
         Works like ``client.chargers.create_many`` (validation first, per-item rejections resent
-        without the bad rows, lost answers reported as ``unknown`` or reconciled). Locations answer 201; the unique key is ``custom_id``.
+        without the bad rows, lost answers reported as ``unknown`` or reconciled, ``on_created``
+        to stream created objects instead of keeping them). Locations answer 201; the unique key is ``custom_id``.
 
         >>> result = await client.locations.create_many(rows)  # doctest: +SKIP
         """
@@ -100,6 +102,7 @@ class Locations(Resource):
             batch_size=batch_size,
             concurrency=concurrency,
             on_progress=on_progress,
+            on_created=on_created,
             reconcile=reconcile,
             lookup=self._find_by_custom_id,
         )

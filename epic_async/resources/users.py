@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import Any
 
 from .._bulk import BulkSpec, ProgressCallback, run_bulk_create
@@ -79,11 +79,13 @@ class Users(Resource):
         concurrency: int = 4,
         on_progress: ProgressCallback | None = None,
         reconcile: bool = False,
+        on_created: Callable[[int, User], None] | None = None,
     ) -> BulkResult[User]:
         """Create many users in concurrent all-or-nothing batches, accounting for every row.
 
         Works like ``client.chargers.create_many`` (validation first, per-item rejections resent
-        without the bad rows, lost answers reported as ``unknown`` or reconciled). The API answers 200 (not 201) to this POST; the unique key is ``email`` (case-insensitive).
+        without the bad rows, lost answers reported as ``unknown`` or reconciled, ``on_created``
+        to stream created objects instead of keeping them). The API answers 200 (not 201) to this POST; the unique key is ``email`` (case-insensitive).
 
         >>> result = await client.users.create_many(rows)  # doctest: +SKIP
         """
@@ -103,6 +105,7 @@ class Users(Resource):
             batch_size=batch_size,
             concurrency=concurrency,
             on_progress=on_progress,
+            on_created=on_created,
             reconcile=reconcile,
             lookup=self._find_by_email,
         )

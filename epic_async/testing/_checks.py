@@ -9,6 +9,7 @@ itself. Each function returns one error dict per item: ``{}`` when the item is f
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from typing import Any
 
 __all__ = ["check_charger", "check_location", "check_user"]
@@ -82,7 +83,7 @@ def _check_port(port: Any, current_type: Any) -> Errors:
     return errors
 
 
-def check_charger(item: Any, taken_point_ids: set[str]) -> Errors:
+def check_charger(item: Any, taken_point_ids: Container[str]) -> Errors:
     """One ChargerCreate item (API.md §3)."""
     if not isinstance(item, dict):
         return {"non_field_errors": ["Invalid data. Expected a dictionary."]}
@@ -118,7 +119,7 @@ def _lat_lng_ok(lat: Any, lng: Any) -> bool:
     return _number(lat) and _number(lng) and -90 <= lat <= 90 and -180 <= lng <= 180
 
 
-def check_location(item: Any, taken_custom_ids: set[str]) -> Errors:
+def check_location(item: Any, taken_custom_ids: Container[str]) -> Errors:
     """One LocationCreate item (API.md §5)."""
     if not isinstance(item, dict):
         return {"non_field_errors": ["Invalid data. Expected a dictionary."]}
@@ -151,7 +152,7 @@ def check_location(item: Any, taken_custom_ids: set[str]) -> Errors:
     return errors
 
 
-def check_user(item: Any, taken_emails: set[str]) -> Errors:
+def check_user(item: Any, taken_emails: Container[str]) -> Errors:
     """One UserCreate item (API.md §6)."""
     if not isinstance(item, dict):
         return {"non_field_errors": ["Invalid data. Expected a dictionary."]}

@@ -93,6 +93,10 @@ class Fleet:
         self.sessions: dict[str, Record] = {}
         self.faults: dict[str, Record] = {}
         self.transactions: dict[str, Record] = {}
+        # The unique keys of bulk creates, kept as sets so a create checks them in O(1).
+        self.point_ids: set[str] = set()
+        self.location_ids: set[str] = set()
+        self.emails: set[str] = set()
         self._list_json: dict[str, bytes] = {}
         self._order: list[str] | None = None
         self.version = 0  # bumped on every change: page caches key on it
@@ -199,6 +203,7 @@ class Fleet:
             "port_ids": [],
         }
         self.chargers[charger_id] = record
+        self.point_ids.add(record["charger_point_id"])
         for port_row in row["ports"]:
             port_id = self.new_id()
             busy = rng.choice(PORT_STATUSES) if random_ports else "AVAILABLE"
@@ -232,6 +237,7 @@ class Fleet:
 
     def delete_charger(self, charger_id: str) -> None:
         record = self.chargers.pop(charger_id)
+        self.point_ids.discard(record["charger_point_id"])
         for port_id in record["port_ids"]:
             self.ports.pop(port_id, None)
         self.changed(charger_id)
@@ -371,6 +377,7 @@ class Fleet:
             "created_at": datetime.now(UTC).isoformat(),
         }
         self.locations[record["id"]] = record
+        self.location_ids.add(record["custom_id"])
         self.changed()
         return record
 
@@ -412,6 +419,7 @@ class Fleet:
             "created_at": datetime.now(UTC).isoformat(),
         }
         self.users[record["uuid"]] = record
+        self.emails.add(record["email"].lower())
         self.changed()
         return record
 

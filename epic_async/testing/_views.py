@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Any
 
 import orjson
@@ -134,10 +134,21 @@ async def get_charger(request: web.Request) -> web.Response:
     return json_response(fleet.render_charger_detail(_one(fleet.chargers, request)))
 
 
+class _Taken:
+    """Keys the store holds plus keys earlier in this batch, without copying the store's set."""
+
+    def __init__(self, store: set[str]) -> None:
+        self.store = store
+        self.batch: set[str] = set()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.store or key in self.batch
+
+
 async def _bulk(
     request: web.Request,
     wrapper: str,
-    check: Callable[[Any, set[str]], dict[str, Any]],
+    check: Callable[[Any, Container[str]], dict[str, Any]],
     key: Callable[[Any], Any],
     taken: set[str],
     create: Callable[[Record], Record],
@@ -164,12 +175,12 @@ async def _bulk(
     if sim.knobs.bulk_item_delay:
         await asyncio.sleep(sim.knobs.bulk_item_delay * len(items))
     errors = []
-    seen = set(taken)
+    seen = _Taken(taken)
     for item in items:
         found = check(item, seen)
         errors.append(found)
         if not found:
-            seen.add(key(item))
+            seen.batch.add(key(item))
     if any(errors):
         raise invalid({wrapper: errors})
     created = [create(item) for item in items]
@@ -180,7 +191,7 @@ async def _bulk(
 
 async def create_chargers(request: web.Request) -> web.Response:
     fleet = _sim(request).fleet
-    taken = {c["charger_point_id"] for c in fleet.chargers.values()}
+    taken = fleet.point_ids
     return await _bulk(
         request,
         "chargers",
@@ -340,7 +351,7 @@ async def get_location(request: web.Request) -> web.Response:
 
 async def create_locations(request: web.Request) -> web.Response:
     fleet = _sim(request).fleet
-    taken = {r["custom_id"] for r in fleet.locations.values()}
+    taken = fleet.location_ids
     return await _bulk(
         request,
         "locations",
@@ -376,7 +387,7 @@ async def get_user(request: web.Request) -> web.Response:
 
 async def create_users(request: web.Request) -> web.Response:
     fleet = _sim(request).fleet
-    taken = {r["email"].lower() for r in fleet.users.values()}
+    taken = fleet.emails
     return await _bulk(
         request,
         "users",
