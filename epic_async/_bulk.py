@@ -41,8 +41,8 @@ __all__ = ["BulkSpec", "CreatedCallback", "ProgressCallback", "run_bulk_create"]
 C = TypeVar("C")
 T = TypeVar("T")
 
-ProgressCallback = Callable[[int, int | None], None]
-CreatedCallback = Callable[[int, Any], None]
+ProgressCallback = Callable[[int, int | None], object]
+CreatedCallback = Callable[[int, Any], object]
 Lookup = Callable[[set[str]], Awaitable[Mapping[str, Any]]]
 
 

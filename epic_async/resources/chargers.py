@@ -102,7 +102,7 @@ class Chargers(Resource):
         concurrency: int = 4,
         on_progress: ProgressCallback | None = None,
         reconcile: bool = False,
-        on_created: Callable[[int, ChargerDetail], None] | None = None,
+        on_created: Callable[[int, ChargerDetail], object] | None = None,
     ) -> BulkResult[ChargerDetail]:
         """Create many chargers in concurrent batches, accounting for every row.
 

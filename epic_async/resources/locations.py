@@ -76,7 +76,7 @@ class Locations(Resource):
         concurrency: int = 4,
         on_progress: ProgressCallback | None = None,
         reconcile: bool = False,
-        on_created: Callable[[int, Location], None] | None = None,
+        on_created: Callable[[int, Location], object] | None = None,
     ) -> BulkResult[Location]:
         """Create many locations in concurrent all-or-nothing batches, accounting for every row.
 

@@ -79,7 +79,7 @@ class Users(Resource):
         concurrency: int = 4,
         on_progress: ProgressCallback | None = None,
         reconcile: bool = False,
-        on_created: Callable[[int, User], None] | None = None,
+        on_created: Callable[[int, User], object] | None = None,
     ) -> BulkResult[User]:
         """Create many users in concurrent all-or-nothing batches, accounting for every row.
 
