@@ -268,3 +268,18 @@ async def test_cancellation_is_never_swallowed(server: FakeEpicServer, client: E
     with pytest.raises(asyncio.CancelledError):
         await task
     assert task.cancelled()
+
+
+async def test_adaptive_rate_finds_an_unknown_server_limit() -> None:
+    async with FakeEpicServer(chargers=240, rate=100, burst=5) as server:
+        limit = RateLimit(rate=25, burst=4, adaptive=True)
+        async with make_client(server, rate_limit=limit) as client:
+            ids = list(server.store.chargers)
+            found = await client.chargers.get_many(ids, concurrency=16)
+            limiter = client._transport.shared._limiter
+            assert limiter is not None
+            grown_to = limiter.rate
+        assert [d.id for d in found if d] == ids  # every record, exactly once, in order
+        assert grown_to > 25  # it probed above its starting guess...
+        assert server.counters.throttled <= 0.1 * server.counters.requests  # ...without a storm
+        assert client.metrics.throttled == server.counters.throttled
