@@ -168,6 +168,44 @@ def _float(value: Any, _: Any) -> float:
     return float(value)
 
 
+_SCALARS: dict[type, Callable[[Any, Any], Any]] = {str: _str, bool: _bool, int: _int, float: _float}
+
+
+def _optional_scalar(tp: Any) -> type | None:
+    """``X | None`` with X a JSON scalar type → X; anything else → None."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    args = typing.get_args(tp)
+    if len(args) != 2 or type(None) not in args:
+        return None
+    inner = args[0] if args[1] is type(None) else args[1]
+    return inner if inner in _SCALARS else None
+
+
+def _optional_scalar_hook(tp: Any) -> Callable[[Any, Any], Any]:
+    """The hot path of listings: most fields are ``str | None`` or ``float | None`` and arrive
+    with exactly that JSON type, so they are passed through without a second dispatch."""
+    exact = _optional_scalar(tp)
+    slow = _SCALARS[exact]  # type: ignore[index]
+
+    def structure_optional_scalar(value: Any, _: Any) -> Any:
+        if value is None or value.__class__ is exact:
+            return value
+        return slow(value, exact)
+
+    return structure_optional_scalar
+
+
+def _optional_other(tp: Any) -> Any:
+    """``X | None`` with X anything but a scalar or an ``Enum | str`` → X; else None."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    args = typing.get_args(tp)
+    if len(args) != 2 or type(None) not in args or _optional_scalar(tp) is not None:
+        return None
+    return args[0] if args[1] is type(None) else args[1]
+
+
 def _make_converter(detailed: bool) -> OrjsonConverter:
     converter = make_converter(detailed_validation=detailed)
     converter.register_structure_hook(datetime, _datetime)
@@ -178,6 +216,27 @@ def _make_converter(detailed: bool) -> OrjsonConverter:
         converter.register_structure_hook(cls, hook)
     converter.register_structure_hook(StrEnum, _strict_enum)
     converter.register_structure_hook(Enum, _strict_enum)
+    converter.register_structure_hook_factory(
+        lambda t: _optional_scalar(t) is not None, _optional_scalar_hook
+    )
+
+    def optional_hook(tp: Any) -> Callable[[Any, Any], Any]:
+        # One closure per type, resolving the inner hook once instead of on every value.
+        inner = _optional_other(tp)
+        inner_hook: list[Callable[[Any, Any], Any]] = []
+
+        def structure_optional(value: Any, _: Any) -> Any:
+            if value is None:
+                return None
+            if not inner_hook:
+                inner_hook.append(converter.get_structure_hook(inner))
+            return inner_hook[0](value, inner)
+
+        return structure_optional
+
+    converter.register_structure_hook_factory(
+        lambda t: _optional_other(t) is not None, optional_hook
+    )
     converter.register_structure_hook_factory(
         lambda t: _enum_union_member(t) is not None,
         lambda t: _enum_or_raw(_enum_union_member(t)),  # type: ignore[arg-type]
