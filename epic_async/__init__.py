@@ -26,6 +26,7 @@ from ._errors import (
 from ._metrics import ClientMetrics
 from ._pagination import Pager, PaginationError
 from ._ratelimit import RateLimit
+from ._redis_limiter import RedisLimiter, SharedLimiterUnavailable
 from ._retry import RetryPolicy
 from ._sync import SyncEpicClient, SyncPager
 
@@ -53,9 +54,11 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimit",
     "RateLimitError",
+    "RedisLimiter",
     "ResponseValidationError",
     "RetryPolicy",
     "ServerError",
+    "SharedLimiterUnavailable",
     "SyncEpicClient",
     "SyncPager",
     "Timeouts",

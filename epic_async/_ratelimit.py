@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable
 import attrs
 from aiolimiter import AsyncLimiter
 
+from ._redis_limiter import RedisLimiter
+
 __all__ = ["CubicRate", "RateLimit", "RateLimiter"]
 
 
@@ -34,6 +36,9 @@ class RateLimit:
     0.7, and quiet periods grow it back (doubling until the first 429, then a CUBIC curve), between
     ``min_rate`` and ``max_rate``.
 
+    ``shared=RedisLimiter(url, key=...)`` makes every client with that key share one bucket, its
+    429 pauses and its adaptive rate through Redis: the rate of a whole fleet of workers.
+
     >>> RateLimit(rate=50, burst=20)
     RateLimit(rate=50, burst=20, adaptive=False, min_rate=0.5, max_rate=None)
     """
@@ -43,6 +48,7 @@ class RateLimit:
     adaptive: bool = False
     min_rate: float = attrs.field(default=0.5, validator=_check_rate)
     max_rate: float | None = attrs.field(default=None)
+    shared: RedisLimiter | None = attrs.field(default=None, repr=False)
 
     @burst.validator
     def _check_burst(self, _attribute: object, value: int) -> None:
@@ -143,6 +149,7 @@ class RateLimiter:
         self._bucket = _AdjustableLimiter(config.burst, config.burst / config.rate)
         self._sleep = sleep
         self._resume_at = 0.0
+        self._shared = config.shared.bucket(config) if config.shared is not None else None
         self._cubic = (
             CubicRate(
                 start_rate=config.rate,
@@ -157,6 +164,8 @@ class RateLimiter:
     @property
     def rate(self) -> float:
         """The rate in force now (changes only in adaptive mode)."""
+        if self._shared is not None:
+            return self._shared.rate
         return self._cubic.rate if self._cubic else self._config.rate
 
     async def acquire(self) -> None:
@@ -171,21 +180,30 @@ class RateLimiter:
                 break
             await self._sleep(delay)
             waited_for = target
-        await self._bucket.acquire()
+        if self._shared is not None:
+            await self._shared.acquire()
+        else:
+            await self._bucket.acquire()
 
     def pause(self, seconds: float) -> bool:
         """Hold every sender for ``seconds``; True when this starts a new pause (not an overlap)."""
         now = self._loop.time()
         new_pause = self._resume_at <= now
         self._resume_at = max(self._resume_at, now + seconds)
+        if self._shared is not None:
+            self._shared.throttled(seconds)  # every other worker pauses too
         return new_pause
 
+    async def aclose(self) -> None:
+        if self._shared is not None:
+            await self._shared.aclose()
+
     def on_throttle(self) -> None:
-        if self._cubic is not None:
+        if self._cubic is not None and self._shared is None:
             self._bucket.set_rate(self._cubic.on_throttle(self._loop.time()))
 
     def on_success(self) -> None:
-        if self._cubic is not None:
+        if self._cubic is not None and self._shared is None:
             before = self._cubic.rate
             after = self._cubic.on_success(self._loop.time())
             if after != before:

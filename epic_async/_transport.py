@@ -149,6 +149,8 @@ class SharedState:
         if self._owns_session and self._session is not None:
             await self._session.close()
         self._session = None
+        if self._limiter is not None:
+            await self._limiter.aclose()
 
 
 class Transport:
