@@ -48,6 +48,19 @@ _BODY_PREVIEW = 300
 class EpicError(Exception):
     """Base class of every error the SDK raises about the API (not about caller mistakes)."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take keyword-only arguments, which Exception's default pickling cannot
+        # replay; rebuild from the message and the attributes instead, so errors cross process
+        # boundaries (multiprocessing, concurrent.futures) intact.
+        return (_rebuild_error, (type(self), self.args, self.__dict__))
+
+
+def _rebuild_error(cls: type[EpicError], args: tuple[Any, ...], state: dict[str, Any]) -> EpicError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class EpicConnectionError(EpicError):
     """The API could not be reached, or the connection broke, after every retry.

@@ -56,3 +56,20 @@ def test_rate_limit_error_carries_retry_after() -> None:
     assert isinstance(error, RateLimitError)
     assert error.retry_after == 2.0
     assert str(error) == "GET u -> 429: (empty body)"
+
+
+def test_errors_survive_pickling_across_processes() -> None:
+    import pickle
+
+    from epic_async import BulkCreateError, BulkResult, PaginationError, RateLimitError
+
+    errors: list[Exception] = [
+        RateLimitError("slow down", retry_after=2.0, status=429, method="GET", url="u", body={}),
+        PaginationError("gap", missing_offsets=[100, 200]),
+        BulkCreateError("1 failed", result=BulkResult()),
+    ]
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error)
+        assert vars(copy).keys() == vars(error).keys()
+    assert pickle.loads(pickle.dumps(errors[0])).retry_after == 2.0
