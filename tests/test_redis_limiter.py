@@ -113,6 +113,21 @@ async def test_fail_closed_sends_nothing_when_redis_is_down(server: FakeEpicServ
     assert server.counters.requests == 0
 
 
+async def test_fail_closed_when_redis_dies_mid_run(
+    server: FakeEpicServer, redis_server: RedisProcess
+) -> None:
+    shared = RedisLimiter(redis_server.url, key="dies", timeout=0.5)
+    charger_id = next(iter(server.store.chargers))
+    async with EpicClient(
+        api_key=server.api_key, base_url=server.base_url, rate_limit=RateLimit(shared=shared)
+    ) as client:
+        await client.chargers.get(charger_id)
+        redis_server.stop()
+        with pytest.raises(SharedLimiterUnavailable):
+            await client.chargers.get(charger_id)
+    assert server.counters.requests == 1
+
+
 async def test_local_fallback_warns_then_recovers(
     server: FakeEpicServer, redis_server: RedisProcess
 ) -> None:
