@@ -185,3 +185,20 @@ async def test_a_429_pauses_every_worker_through_redis(
         await first_call
     second_arrival = server.counters.request_log[-1][3]
     assert second_arrival - throttled_at >= 0.3  # it waited out the other worker's pause
+
+
+async def test_the_adaptive_rate_is_shared_and_cut_once_per_overload(
+    redis_server: RedisProcess,
+) -> None:
+    shared = RedisLimiter(redis_server.url, key="adaptive")
+    limit = RateLimit(rate=50, burst=5, adaptive=True, shared=shared)
+    first, second = shared.bucket(limit), shared.bucket(limit)  # two workers
+    try:
+        await first.acquire()  # the fleet's rate starts at 50/s
+        await first._report(0.2)  # both meet the same overload...
+        await second._report(0.2)
+        assert first.rate == pytest.approx(35, rel=0.05)  # ...and the fleet is cut by 30 % once
+        assert second.rate == pytest.approx(35, rel=0.05)
+    finally:
+        await first.aclose()
+        await second.aclose()
