@@ -1,4 +1,4 @@
-"""The simulator's HTTP side: one aiohttp app serving every path of API.md from a :class:`Fleet`.
+"""The simulator's HTTP side: one aiohttp app serving every path of API.md from a :class:`Store`.
 
 A middleware does what a real gateway does before the view runs (counting, auth, the token
 bucket, latency) plus the fault injection tests ask for; the views do what Django REST Framework
@@ -8,6 +8,7 @@ would (filters, limit/offset pages with absolute ``next`` URLs, transactional bu
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -17,8 +18,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from ._fleet import Fleet, Record
+from ._rules import invalid_choice_query
 from ._state import Knobs, PlannedFault, ServerCounters, TokenBucket
+from ._store import Record, Store
 
 __all__ = [
     "PREFIX",
@@ -42,12 +44,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class SimState:
     """Everything the views and the middleware share."""
 
-    def __init__(self, fleet: Fleet, knobs: Knobs, keys: dict[str, set[str]], seed: int) -> None:
-        import random
-
-        self.fleet = fleet
+    def __init__(self, store: Store, knobs: Knobs, keys: dict[str, set[str]], seed: int) -> None:
+        self.store = store
         self.knobs = knobs
         self.keys = keys
+        self.auth_prefixes: tuple[str, ...] = ()
         self.counters = ServerCounters()
         self.planned: list[PlannedFault] = []
         self.lock = threading.Lock()
@@ -120,7 +121,7 @@ async def _gateway(request: web.Request, handler: Handler) -> web.StreamResponse
     status: int | None = None
     try:
         response = await _guarded(request, handler, sim, knobs, target)
-        status = response.status
+        status = response.status if response.status != _DROPPED else None
         return response
     except web.HTTPException as exc:
         status = exc.status
@@ -135,7 +136,11 @@ async def _gateway(request: web.Request, handler: Handler) -> web.StreamResponse
 async def _guarded(
     request: web.Request, handler: Handler, sim: SimState, knobs: Knobs, target: str
 ) -> web.StreamResponse:
-    key = request.headers.get("Token-Authorization", "")  # the raw key: no "Bearer " (API.md §1)
+    # The raw key (API.md §1). Strict by default, so that a client adding "Bearer " is caught;
+    # FakeEpicServer(auth_prefixes=("Bearer ", "Token ")) tolerates such prefixes.
+    key = request.headers.get("Token-Authorization", "")
+    for prefix in sim.auth_prefixes:
+        key = key.removeprefix(prefix)
     scopes = sim.keys.get(key)
     if not key:
         return json_response({"detail": "Authentication credentials were not provided."}, 401)
@@ -156,7 +161,7 @@ async def _guarded(
         wait = sim.bucket.take()
         if wait:
             sim.counters.throttled += 1
-            detail = f"Request was throttled. Expected available in {wait:.3f} seconds."
+            detail = f"Request was throttled. Expected available in {max(1, round(wait))} second."
             retry = knobs.retry_after if knobs.retry_after is not None else wait
             return json_response({"detail": detail}, 429, {"Retry-After": _seconds(retry)})
     if knobs.latency:
@@ -170,10 +175,13 @@ def _error(status: int, retry_after: float | None, body: Any = None) -> web.Resp
     return json_response(body if body is not None else {"detail": detail}, status, headers)
 
 
+_DROPPED = 499  # the status of a response that never leaves: its connection was closed
+
+
 def _drop(request: web.Request) -> web.Response:
     if request.transport is not None:
         request.transport.abort()
-    return web.Response(status=499)  # never reaches the client: the connection is gone
+    return web.Response(status=_DROPPED)  # never reaches the client: the connection is gone
 
 
 async def _inject(
@@ -277,9 +285,7 @@ def page(request: web.Request, rows: list[Record], render: Callable[[Record], An
 def choice(request: web.Request, name: str, choices: tuple[str, ...]) -> str | None:
     value = request.query.get(name)
     if value is not None and value not in choices:
-        raise invalid(
-            {name: [f"Select a valid choice. {value} is not one of the available choices."]}
-        )
+        raise invalid(invalid_choice_query(name, value))
     return value
 
 

@@ -1,11 +1,15 @@
 """``FakeEpicServer``: the embedded Epic-Charging API, on loopback, in-process, in a thread or in
-its own process."""
+its own process (``ServerProcess``, driven over the simulator's ``/_sim/`` admin endpoints)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
+import subprocess
+import sys
 import threading
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
@@ -14,12 +18,11 @@ from typing import Any, Self
 import attrs
 from aiohttp import web
 
-from ._fleet import Fleet
-from ._process import ServerProcess
+from ._app import PREFIX, SimState, build_app
 from ._state import FAULT_KINDS, Knobs, PlannedFault, ServerCounters, TokenBucket
-from ._web import PREFIX, SimState, build_app
+from ._store import Store
 
-__all__ = ["FakeEpicServer"]
+__all__ = ["FakeEpicServer", "ServerProcess"]
 
 
 class FakeEpicServer:
@@ -31,7 +34,11 @@ class FakeEpicServer:
     request, a token bucket (``rate`` per second, ``burst``) answering 429 with ``Retry-After``
     (``retry_after`` fixes its value), random faults (``fault_rate``, ``fault_statuses``),
     ``max_limit`` (the server's page-size cap), ``max_batch`` and ``oversize_status`` (400 or 413)
-    for bulk creates, ``bulk_item_delay`` seconds per created item.
+    for bulk creates, ``bulk_item_delay`` seconds per created item. ``retry_after`` fixes the
+    ``Retry-After`` of 429s; ``None`` (the default) sends the time until the bucket's next token
+    (and 1 second on injected 429s). ``prerender`` caches whole ``GET charger/`` pages as bytes.
+    Keys are checked raw (``Token-Authorization: <key>``); ``auth_prefixes=("Bearer ",)`` also
+    accepts keys sent with those prefixes.
 
     >>> async with FakeEpicServer(chargers=100) as fake:  # doctest: +SKIP
     ...     async with EpicClient(api_key=fake.api_key, base_url=fake.base_url) as client:
@@ -60,6 +67,8 @@ class FakeEpicServer:
         max_batch: int = 100,
         oversize_status: int = 400,
         bulk_item_delay: float = 0.0,
+        prerender: bool = False,
+        auth_prefixes: tuple[str, ...] = (),
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -79,8 +88,9 @@ class FakeEpicServer:
             oversize_status=oversize_status,
             bulk_item_delay=bulk_item_delay,
         )
-        self.store = Fleet(
+        self.store = Store(
             seed=seed,
+            prerender=prerender,
             chargers=chargers,
             locations=locations,
             users=users,
@@ -88,6 +98,7 @@ class FakeEpicServer:
             faults=faults,
         )
         self._sim = SimState(self.store, knobs, self._keys, seed)
+        self._sim.auth_prefixes = tuple(auth_prefixes)
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
         self._bound_port: int | None = None
@@ -158,8 +169,13 @@ class FakeEpicServer:
         app = build_app(self._sim)
         self._sim.configure = self.configure
         self._sim.reset_counters = self.reset_counters
+        # handler_cancellation: a client that gives up (a timeout test) ends its "hang" handler.
         self._runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=0.5
+            app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=0.5,
+            handler_cancellation=True,
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
@@ -229,3 +245,68 @@ class FakeEpicServer:
         finally:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=10)
+
+
+class ServerProcess:
+    """A running ``FakeEpicServer`` child process (see ``FakeEpicServer.run_in_process``).
+
+    >>> with FakeEpicServer.run_in_process(chargers=100_000, latency=0.05) as sim:  # doctest: +SKIP
+    ...     run_benchmark(sim.base_url, sim.api_key)
+    ...     print(sim.counters()["requests"])
+    """
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.api_key = f"sim-{secrets.token_hex(8)}"
+        options = {**options, "api_keys": {self.api_key: ["read", "write"]}}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "epic_async.testing", "--options", json.dumps(options)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            self._process.wait(timeout=10)
+            raise RuntimeError(f"the simulator process exited with {self._process.returncode}")
+        self.base_url: str = json.loads(line)["base_url"]
+        self._admin = self.base_url.split("/api/", 1)[0] + "/_sim/"
+
+    def _call(self, name: str, payload: dict[str, Any] | None = None) -> Any:
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request(self._admin + name, data=data, method="POST" if data is not None else "GET")  # fmt: skip
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())
+
+    def counters(self) -> dict[str, Any]:
+        """requests, by_route, by_status, throttled, faults_injected, max_in_flight,
+        created_ids_count, created_ids_unique."""
+        result: dict[str, Any] = self._call("counters")
+        return result
+
+    def configure(self, **knobs: Any) -> None:
+        self._call("configure", knobs)
+
+    def reset_counters(self) -> None:
+        self._call("reset", {})
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

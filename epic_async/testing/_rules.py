@@ -1,4 +1,5 @@
-"""The simulator's server-side validation of bulk-create items, answered the way DRF answers.
+"""The simulator's server-side rules: enum choices and validation of bulk-create items, answered
+the way Django REST Framework answers.
 
 Written independently of the SDK's client-side checks (``epic_async._validation``) on purpose: the
 loopback tests then show that both sides agree on API.md, rather than one module agreeing with
@@ -12,11 +13,55 @@ import re
 from collections.abc import Container
 from typing import Any
 
-__all__ = ["check_charger", "check_location", "check_user"]
+__all__ = [
+    "CHARGER_STATUSES",
+    "CONNECTOR_TYPES",
+    "PORT_ORDERING",
+    "PORT_STATUSES",
+    "check_charger",
+    "check_location",
+    "check_user",
+    "invalid_choice_query",
+]
 
 Errors = dict[str, Any]
 
 REQUIRED = "This field is required."
+# The API's own enums (API.md §3-§4), kept here rather than imported from the SDK on purpose.
+CHARGER_STATUSES = (
+    "DISABLED",
+    "AVAILABLE",
+    "STANDBY",
+    "CHARGING",
+    "OFFLINE",
+    "FAULTED",
+    "RESERVED",
+    "UNAVAILABLE",
+)
+PORT_STATUSES = frozenset(
+    (
+        *CHARGER_STATUSES,
+        *("UNDEFINED", "NOT_CHARGING", "COMPLETE", "ASLEEP", "STARTING", "STOPPING"),
+        *("WAITING_CHARGER", "WAITING_VEHICLE", "IN_PROGRESS", "FAILED_START", "FAILED_STOP"),
+        *("NO_SESSION", "PREPARING", "SUSPENDED_EV", "SUSPENDED_EVSE", "UNPLUGGED"),
+        *("UNPLUGGED_NOT_CHARGING", "UNPLUGGED_CHARGING", "PLUGGED_IN_NOT_CHARGING"),
+        *("PLUGGED_IN_SUSPENDED_EV", "PLUGGED_IN_CHARGING", "CHARGING_COMPLETE"),
+        *("CUSTOM_CHARGER", "CUSTOM_VEHICLE", "FINISHING"),
+    )
+)
+PORT_ORDERING = (
+    "created_at",
+    "custom_id",
+    "status",
+    "parking_lot",
+    "temperature",
+    "max_power",
+    "current_kilowatt_hour",
+    "start_charging_at",
+    "end_charging_at",
+    "charger_point_id",
+    "location_name",
+)
 CONNECTOR_TYPES = ("J1772", "CCS", "CHADEMO", "NACS", "SHUKO", "TYPE_2", "CCS_COMBO_2")
 AC_CONNECTORS = ("J1772", "TYPE_2", "SHUKO")
 CHOICES: dict[str, tuple[Any, ...]] = {
@@ -34,6 +79,11 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 def _invalid_choice(value: Any) -> list[str]:
     return [f'"{value}" is not a valid choice.']
+
+
+def invalid_choice_query(name: str, value: str) -> dict[str, list[str]]:
+    """django-filter's answer to a query parameter outside its choices."""
+    return {name: [f"Select a valid choice. {value} is not one of the available choices."]}
 
 
 def _text(item: dict[str, Any], name: str, errors: Errors, *, required: bool = True) -> None:
@@ -57,6 +107,17 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _amount(value: Any) -> bool:
+    """A number, or a numeric string (currents travel as strings: ``"32"``)."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+    return _number(value)
+
+
 def _check_port(port: Any, current_type: Any) -> Errors:
     if not isinstance(port, dict):
         return {"non_field_errors": ["Invalid data. Expected a dictionary."]}
@@ -76,9 +137,11 @@ def _check_port(port: Any, current_type: Any) -> Errors:
     pairs = {"AC": ("max_current", "current"), "DC": ("max_power", "power")}
     if kind is not None:
         for name in pairs[kind]:
-            if not _number(port.get(name)):
-                errors[name] = [f"This field is required for {kind} ports."]
-    elif not any(all(_number(port.get(n)) for n in pair) for pair in pairs.values()):
+            if not _amount(port.get(name)):
+                errors[name] = [
+                    REQUIRED if port.get(name) is None else "A valid number is required."
+                ]
+    elif not any(all(_amount(port.get(n)) for n in pair) for pair in pairs.values()):
         errors["non_field_errors"] = ["Give max_current and current, or max_power and power."]
     return errors
 
