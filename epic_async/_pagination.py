@@ -123,9 +123,12 @@ class Pager(Generic[T]):
                 yield item
 
     async def _fetch(self, offset: int, limit: int) -> PageData[T]:
+        return self._parse(await self._download(offset, limit))
+
+    async def _download(self, offset: int, limit: int) -> bytes:
         params = {**self._params, "limit": str(limit), "offset": str(offset)}
         response = await self._transport.request("GET", self._url, params=params)
-        return self._parse(response.content)
+        return response.content
 
     async def _fetch_url(self, url: str) -> PageData[T]:
         self._transport.check_same_origin(url)
@@ -190,8 +193,11 @@ class Pager(Generic[T]):
         todo = iter(offsets)
 
         async def fetch(offset: int) -> PageData[T]:
+            # The slot is freed as soon as the body is in: the next request goes out while this
+            # page is structured, so parsing overlaps waiting instead of adding to it.
             async with semaphore:
-                return await self._fetch(offset, stride)
+                content = await self._download(offset, stride)
+            return self._parse(content)
 
         def refill() -> None:
             while len(pending) < window:

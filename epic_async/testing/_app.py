@@ -164,9 +164,17 @@ async def _guarded(
             detail = f"Request was throttled. Expected available in {max(1, round(wait))} second."
             retry = knobs.retry_after if knobs.retry_after is not None else wait
             return json_response({"detail": detail}, 429, {"Retry-After": _seconds(retry)})
-    if knobs.latency:
-        await asyncio.sleep(knobs.latency)
-    return await handler(request)
+    if not knobs.latency:
+        return await handler(request)
+    # The answer leaves `latency` after the request arrived, the server's own work included, so
+    # that the latency floor of a benchmark is reachable (and not latency + processing).
+    loop = asyncio.get_running_loop()
+    ready_at = loop.time() + knobs.latency
+    response = await handler(request)
+    remaining = ready_at - loop.time()
+    if remaining > 0:
+        await asyncio.sleep(remaining)
+    return response
 
 
 def _error(status: int, retry_after: float | None, body: Any = None) -> web.Response:
