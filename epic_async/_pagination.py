@@ -197,6 +197,7 @@ class Pager(Generic[T]):
             # page is structured, so parsing overlaps waiting instead of adding to it.
             async with semaphore:
                 content = await self._download(offset, stride)
+            await asyncio.sleep(0)  # let the task that took the slot send its request first
             return self._parse(content)
 
         def refill() -> None:

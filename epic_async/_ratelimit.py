@@ -149,6 +149,10 @@ class RateLimiter:
         self._bucket = _AdjustableLimiter(config.burst, config.burst / config.rate)
         self._sleep = sleep
         self._resume_at = 0.0
+        # One task at a time waits inside the bucket: aiolimiter wakes several waiters per token
+        # (they re-check and sleep again), which costs ~190 µs of CPU per grant with 10k waiters.
+        # asyncio.Lock is FIFO, wakes exactly one, and drops cancelled waiters for free.
+        self._queue = asyncio.Lock()
         self._shared = config.shared.bucket(config) if config.shared is not None else None
         self._cubic = (
             CubicRate(
@@ -183,7 +187,8 @@ class RateLimiter:
         if self._shared is not None:
             await self._shared.acquire()
         else:
-            await self._bucket.acquire()
+            async with self._queue:
+                await self._bucket.acquire()
 
     def pause(self, seconds: float) -> bool:
         """Hold every sender for ``seconds``; True when this starts a new pause (not an overlap)."""
