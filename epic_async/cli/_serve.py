@@ -10,9 +10,9 @@ from typing import Any
 from ..testing import FakeEpicServer
 
 
-def add_serve_parser(commands: Any) -> None:
+def add_serve_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     parser: argparse.ArgumentParser = commands.add_parser(
-        "serve", help="run the API simulator until interrupted"
+        "serve", parents=parents, help="run the API simulator until interrupted"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
