@@ -202,17 +202,18 @@ async def list_ports(request: web.Request) -> web.Response:
             )
         )
 
-    rows = [store.render_port(p) for p in store.ports.values() if accept(p)]
+    # Filter and sort the raw records; only the requested page is rendered (by `page`).
+    rows = [p for p in store.ports.values() if accept(p)]
     if ordering:
         name = ordering.lstrip("-")
-        rows.sort(
-            key=lambda r: (
-                r[name] is None,
-                r[name] if not isinstance(r[name], dict) else r[name]["key"],
-            ),
-            reverse=ordering.startswith("-"),
-        )
-    return page(request, rows, lambda r: r)
+
+        def sort_key(port: Record) -> tuple[bool, Any]:
+            owner_field = name in ("charger_point_id", "location_name")
+            value = store.chargers[port["charger"]][name] if owner_field else port.get(name)
+            return (value is None, value if value is not None else 0)
+
+        rows.sort(key=sort_key, reverse=ordering.startswith("-"))
+    return page(request, rows, store.render_port)
 
 
 async def get_port(request: web.Request) -> web.Response:
