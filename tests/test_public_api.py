@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import epic_async.models
-
 import epic_async
+import epic_async.models
 import epic_async.testing
 
 
