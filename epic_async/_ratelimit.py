@@ -80,7 +80,7 @@ class CubicRate:
         now: float,
         beta: float = 0.7,
         scale: float = 0.4,
-        slow_start_interval: float = 0.5,
+        slow_start_interval: float = 0.25,
     ) -> None:
         self.rate = start_rate
         self._min = min_rate

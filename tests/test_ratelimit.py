@@ -62,7 +62,7 @@ def test_cubic_cuts_on_throttle_and_probes_back_above() -> None:
 def test_slow_start_doubles_only_when_the_rate_is_used() -> None:
     idle = CubicRate(start_rate=10, min_rate=1, max_rate=None, now=0.0)
     assert idle.on_success(1.0) == 10  # one request in a second: no evidence more is needed
-    busy = CubicRate(start_rate=10, min_rate=1, max_rate=40, now=0.0)
+    busy = CubicRate(start_rate=10, min_rate=1, max_rate=40, now=0.0, slow_start_interval=0.5)
     for i in range(10):
         busy.on_success(0.05 * i)
     assert busy.on_success(0.6) == 20
