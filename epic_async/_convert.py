@@ -43,6 +43,7 @@ __all__ = [
     "structure",
     "structure_create",
     "structure_page",
+    "unstructure",
     "unstructure_create",
 ]
 
@@ -404,6 +405,12 @@ def _nested(exc: BaseException) -> Any:
                 items[note.index] = _nested(sub)
         return items
     return [_message_for(exc)]
+
+
+def unstructure(obj: Any) -> Any:
+    """Any model (or list of them) as JSON-ready data: enums as their values, nested models as
+    dicts. Datetimes stay ``datetime`` objects (orjson writes them as ISO 8601)."""
+    return _fast.unstructure(obj)
 
 
 def unstructure_create(model: Any) -> dict[str, Any]:

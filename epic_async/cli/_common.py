@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .._client import EpicClient
-from .._convert import _fast
+from .._convert import unstructure
 from .._pagination import Pager
 from .._ratelimit import RateLimit
 from ._progress import make_progress
@@ -138,7 +138,7 @@ def _plain(value: Any) -> Any:
 
 def to_json(obj: Any) -> dict[str, Any]:
     """A model (or dict) as nested JSON-ready data."""
-    data = _fast.unstructure(obj)
+    data = unstructure(obj)
     result: dict[str, Any] = orjson.loads(orjson.dumps(data, default=_plain))
     return result
 
