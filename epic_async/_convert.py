@@ -172,14 +172,19 @@ def _float(value: Any, _: Any) -> float:
 _SCALARS: dict[type, Callable[[Any, Any], Any]] = {str: _str, bool: _bool, int: _int, float: _float}
 
 
-def _optional_scalar(tp: Any) -> type | None:
-    """``X | None`` with X a JSON scalar type → X; anything else → None."""
+def _optional_inner(tp: Any) -> Any:
+    """``X | None`` → X; any other type → None."""
     if typing.get_origin(tp) not in (typing.Union, types.UnionType):
         return None
     args = typing.get_args(tp)
     if len(args) != 2 or type(None) not in args:
         return None
-    inner = args[0] if args[1] is type(None) else args[1]
+    return args[0] if args[1] is type(None) else args[1]
+
+
+def _optional_scalar(tp: Any) -> type | None:
+    """``X | None`` with X a JSON scalar type → X; anything else → None."""
+    inner = _optional_inner(tp)
     return inner if inner in _SCALARS else None
 
 
@@ -198,13 +203,9 @@ def _optional_scalar_hook(tp: Any) -> Callable[[Any, Any], Any]:
 
 
 def _optional_other(tp: Any) -> Any:
-    """``X | None`` with X anything but a scalar or an ``Enum | str`` → X; else None."""
-    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
-        return None
-    args = typing.get_args(tp)
-    if len(args) != 2 or type(None) not in args or _optional_scalar(tp) is not None:
-        return None
-    return args[0] if args[1] is type(None) else args[1]
+    """``X | None`` with X anything but a JSON scalar → X; else None."""
+    inner = _optional_inner(tp)
+    return inner if inner is not None and inner not in _SCALARS else None
 
 
 def _make_converter(detailed: bool) -> OrjsonConverter:
