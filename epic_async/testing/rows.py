@@ -15,18 +15,12 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from ._seed import CITIES, STREETS  # one set of places for seeded fleets and generated rows
+
 __all__ = ["charger_rows", "invalid_indexes", "location_rows", "user_rows"]
 
 _AC_CONNECTORS = ("J1772", "TYPE_2", "SHUKO")
 _DC_CONNECTORS = ("CCS", "CHADEMO", "CCS_COMBO_2", "NACS")
-_STREETS = ("Main St", "Oak Ave", "Harbor Rd", "Station Sq", "Market St", "Elm Dr", "Bay Blvd")
-_CITIES = (
-    ("Oslo", 59.91, 10.75),
-    ("Austin", 30.27, -97.74),
-    ("Lyon", 45.76, 4.84),
-    ("Osaka", 34.69, 135.50),
-    ("Denver", 39.74, -104.99),
-)
 
 
 def invalid_indexes(count: int, invalid_every: int | None) -> set[int]:
@@ -99,9 +93,9 @@ def location_rows(count: int, *, prefix: str = "LOC", seed: int = 0) -> Iterator
     """``count`` LocationCreate-shaped dicts with real-looking addresses and coordinates."""
     rng = random.Random(seed)
     for i in range(count):
-        city, lat, lng = rng.choice(_CITIES)
+        city, lat, lng = rng.choice(CITIES)
         lat, lng = round(lat + rng.uniform(-0.1, 0.1), 6), round(lng + rng.uniform(-0.1, 0.1), 6)
-        address = f"{rng.randint(1, 999)} {rng.choice(_STREETS)}, {city}"
+        address = f"{rng.randint(1, 999)} {rng.choice(STREETS)}, {city}"
         yield {
             "custom_id": f"{prefix}-{i:05d}",
             "formatted_address": address,
