@@ -149,7 +149,15 @@ class SharedBucket:
         self._acquire = self._redis.register_script(_ACQUIRE)
         self._throttled = self._redis.register_script(_THROTTLED)
         prefix = f"epic_async:{spec.key}:"
-        self._keys = (prefix + "tat", prefix + "pause", prefix + "adaptive")
+        self._keys = [prefix + "tat", prefix + "pause", prefix + "adaptive"]
+        # The script's arguments never change for a client (RateLimit is frozen): built once.
+        self._acquire_args = [
+            config.rate,
+            config.burst,
+            int(config.adaptive),
+            config.min_rate,
+            config.max_rate or 0,
+        ]
         self._fallback: AsyncLimiter | None = None
         self._retry_redis_at = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -160,16 +168,8 @@ class SharedBucket:
         if self._fallback is not None and time.monotonic() < self._retry_redis_at:
             await self._fallback.acquire()
             return
-        config = self._config
-        args = [
-            config.rate,
-            config.burst,
-            int(config.adaptive),
-            config.min_rate,
-            config.max_rate or 0,
-        ]
         try:
-            wait_ms = float(await self._acquire(keys=list(self._keys), args=args))
+            wait_ms = float(await self._acquire(keys=self._keys, args=self._acquire_args))
         except Exception as exc:
             await self._unavailable(exc)
             return
@@ -209,7 +209,7 @@ class SharedBucket:
     async def _report(self, pause: float) -> None:
         args = [pause * 1000, int(self._config.adaptive), self._config.min_rate]
         try:
-            rate = float(await self._throttled(keys=list(self._keys[1:]), args=args))
+            rate = float(await self._throttled(keys=self._keys[1:], args=args))
         except Exception as exc:
             logger.warning("shared rate limiter: could not record a 429 in Redis (%s)", exc)
             return
