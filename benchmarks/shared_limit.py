@@ -14,25 +14,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import socket
 import statistics
-import subprocess
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 from epic_async import EpicClient, EpicError, RateLimit, RedisLimiter, RetryPolicy
 from epic_async.testing import FakeEpicServer
+from epic_async.testing._redis_server import RedisServer
 
 WORKERS = 4
 SERVER_BURST = 10
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _worker(base_url: str, api_key: str, ids: list[str], rate: float, redis_url: str | None) -> int:
@@ -86,19 +78,8 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server is not installed (apt-get install redis-server)")
-    port = _free_port()
-    redis = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(200):  # readiness
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.02)
-        redis_url = f"redis://127.0.0.1:{port}/0"
+    with RedisServer() as redis:
+        redis_url = redis.url
         with FakeEpicServer.run_in_process(
             chargers=args.requests,
             sessions=0,
@@ -120,9 +101,6 @@ def main() -> None:
                 lost = max(r[3] for r in runs)
                 share = ((args.requests - lost) / wall) / args.rate
                 print(f"{label:<22}{wall:>8.2f}{share:>8.1%}{throttled:>7}{requests:>10}{lost:>6}")
-    finally:
-        redis.terminate()
-        redis.wait(timeout=10)
 
 
 def _charger_ids(base_url: str, api_key: str, count: int) -> list[str]:

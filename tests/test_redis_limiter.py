@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +17,7 @@ import pytest
 from epic_async import EpicClient, RateLimit, RetryPolicy
 from epic_async._redis_limiter import RedisLimiter, SharedLimiterUnavailable
 from epic_async.testing import FakeEpicServer
+from epic_async.testing._redis_server import RedisServer, free_port
 
 from .test_ratelimit import max_in_window
 
@@ -28,48 +27,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class RedisProcess:
-    """A throwaway redis-server on a loopback port, no persistence."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # readiness, not a timed wait: stops at the first accept
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
 @pytest.fixture
-def redis_server() -> Iterator[RedisProcess]:
-    server = RedisProcess(free_port())
-    server.start()
-    yield server
-    server.stop()
+def redis_server() -> Iterator[RedisServer]:
+    with RedisServer() as server:
+        yield server
 
 
 def _worker(base_url: str, api_key: str, redis_url: str, ids: list[str]) -> int:
@@ -88,7 +49,7 @@ def _worker(base_url: str, api_key: str, redis_url: str, ids: list[str]) -> int:
     return asyncio.run(run())
 
 
-def test_workers_in_many_processes_share_one_rate(redis_server: RedisProcess) -> None:
+def test_workers_in_many_processes_share_one_rate(redis_server: RedisServer) -> None:
     with FakeEpicServer(chargers=90, rate=40, burst=4).run_in_thread() as server:
         ids = list(server.store.chargers)
         chunks = [ids[0::3], ids[1::3], ids[2::3]]
@@ -114,7 +75,7 @@ async def test_fail_closed_sends_nothing_when_redis_is_down(server: FakeEpicServ
 
 
 async def test_fail_closed_when_redis_dies_mid_run(
-    server: FakeEpicServer, redis_server: RedisProcess
+    server: FakeEpicServer, redis_server: RedisServer
 ) -> None:
     shared = RedisLimiter(redis_server.url, key="dies", timeout=0.5)
     charger_id = next(iter(server.store.chargers))
@@ -129,7 +90,7 @@ async def test_fail_closed_when_redis_dies_mid_run(
 
 
 async def test_local_fallback_warns_then_recovers(
-    server: FakeEpicServer, redis_server: RedisProcess
+    server: FakeEpicServer, redis_server: RedisServer
 ) -> None:
     import redis.asyncio as redis_asyncio
 
@@ -157,7 +118,7 @@ async def test_local_fallback_warns_then_recovers(
 
 
 async def test_a_429_pauses_every_worker_through_redis(
-    server: FakeEpicServer, redis_server: RedisProcess
+    server: FakeEpicServer, redis_server: RedisServer
 ) -> None:
     shared = RedisLimiter(redis_server.url, key="pause")
     limit = RateLimit(rate=100, burst=10, shared=shared)
@@ -188,7 +149,7 @@ async def test_a_429_pauses_every_worker_through_redis(
 
 
 async def test_the_adaptive_rate_is_shared_and_cut_once_per_overload(
-    redis_server: RedisProcess,
+    redis_server: RedisServer,
 ) -> None:
     shared = RedisLimiter(redis_server.url, key="adaptive")
     limit = RateLimit(rate=50, burst=5, adaptive=True, shared=shared)
