@@ -22,6 +22,7 @@ __all__ = [
     "BulkResult",
     "BulkUnknown",
     "Verdict",
+    "error_lines",
     "judge_batch_error",
 ]
 
@@ -110,22 +111,27 @@ class BulkResult(Generic[T]):
         )
 
 
-def _first_message(errors: Any, path: str = "") -> str:
-    """The first leaf message of a nested DRF error, with its field path (``ports[1].current``)."""
+def error_lines(errors: Any, path: str = "") -> list[str]:
+    """DRF-shaped errors as ``field.path: message`` lines (``ports[0].connector_type: ...``)."""
     if isinstance(errors, Mapping):
-        for field, value in errors.items():
-            found = _first_message(value, f"{path}.{field}" if path else str(field))
-            if found:
-                return found
-        return ""
+        lines = []
+        for name, value in errors.items():
+            lines += error_lines(value, f"{path}.{name}" if path else str(name))
+        return lines
     if isinstance(errors, list | tuple):
+        lines = []
         for position, value in enumerate(errors):
             if isinstance(value, str):
-                return f"{path}: {value}"
-            found = _first_message(value, f"{path}[{position}]")
-            if found:
-                return found
-    return f"{path}: {errors}" if isinstance(errors, str) else ""
+                lines.append(f"{path}: {value}" if path else value)
+            else:
+                lines += error_lines(value, f"{path}[{position}]")
+        return lines
+    return [f"{path}: {errors}"] if errors not in (None, "") else []
+
+
+def _first_message(errors: Any) -> str:
+    """The first leaf message of a nested DRF error, with its field path (``ports[1].current``)."""
+    return next(iter(error_lines(errors)), "")
 
 
 class Verdict(enum.Enum):

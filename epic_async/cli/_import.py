@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import orjson
 
-from .._bulk_result import BulkResult
+from .._bulk_result import BulkResult, error_lines
 from .._client import EpicClient
 from . import _rows
 from ._common import make_client
@@ -212,24 +212,6 @@ def _write_results(records: list[dict[str, Any]], path: str | None) -> None:
         os.replace(temporary, path)
     except OSError as exc:
         raise ValueError(f"cannot write --results {path}: {exc.strerror}") from None
-
-
-def error_lines(errors: Any, path: str = "") -> list[str]:
-    """DRF-shaped errors as ``field.path: message`` lines (``ports[0].connector_type: ...``)."""
-    if isinstance(errors, Mapping):
-        lines = []
-        for name, value in errors.items():
-            lines += error_lines(value, f"{path}.{name}" if path else str(name))
-        return lines
-    if isinstance(errors, list | tuple):
-        lines = []
-        for position, value in enumerate(errors):
-            if isinstance(value, str):
-                lines.append(f"{path}: {value}" if path else value)
-            else:
-                lines += error_lines(value, f"{path}[{position}]")
-        return lines
-    return [f"{path}: {errors}"] if errors not in (None, "") else []
 
 
 def _report(
