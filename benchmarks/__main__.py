@@ -1,7 +1,8 @@
-"""``python -m benchmarks [--quick] [--runs N] [--only A1,B1] [--json FILE]``.
+"""``python -m benchmarks [--quick] [--runs N] [--only A1,B1] [--json FILE] [--targets]``.
 
-Runs the scenarios of BENCHMARKS.md against the simulator in its own process, SDK and baselines
-rotated within each scenario, and prints one table row per variant (medians after a warm-up).
+Runs the scenarios of benchmarks/README.md against the simulator in its own process, SDK and
+baselines rotated within each scenario, prints one table row per variant (medians after a warm-up)
+and a MET/MISS line for every target of ``benchmarks/_targets.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from epic_async.testing import FakeEpicServer
 
 from ._harness import Config, Report, environment
+from ._targets import table
 
 LISTING = ("A0", "A1", "A2", "A3", "A4", "A5", "E")
 BULK = ("B1", "B2")
@@ -28,7 +30,11 @@ def parse(argv: Sequence[str] | None = None) -> tuple[Config, str | None]:
     parser.add_argument("--runs", type=int, default=5, help="measured runs (after one warm-up)")
     parser.add_argument("--only", default="", help="comma-separated scenarios, e.g. A1,B1")
     parser.add_argument("--json", default=None, metavar="FILE", help="write every figure here")
+    parser.add_argument("--targets", action="store_true", help="print the targets and exit")
     args = parser.parse_args(argv)
+    if args.targets:
+        print(table())
+        parser.exit()
     only = frozenset(s.strip().upper() for s in args.only.split(",") if s.strip()) or None
     if only and not only <= set(ALL):
         parser.error(f"unknown scenario(s) {sorted(only - set(ALL))}; valid: {', '.join(ALL)}")
@@ -94,7 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
     for t in missed:
-        print(f"  missed: {t['scenario']} {t['target']}: {t['value']:.3f} (target {t['limit']:g})")
+        print(
+            f"  missed: {t['scenario']} {t['target']}: {t['value']:.3f} "
+            f"(target {t['op']} {t['limit']:g})"
+        )
     if json_path:
         with open(json_path, "w") as fh:
             json.dump(report.as_dict(config, seconds), fh, indent=1, default=str)

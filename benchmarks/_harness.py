@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 import psutil  # type: ignore[import-untyped]
 
+from ._targets import lookup
+
 __all__ = [
     "Config",
     "Outcome",
@@ -30,6 +32,7 @@ __all__ = [
     "Sim",
     "environment",
     "listing_floor",
+    "paced_rate",
     "rotate",
 ]
 
@@ -184,11 +187,18 @@ def listing_floor(
     burst: int = 0,
     w_cpu: float = 0.0,
 ) -> float:
-    """``T_floor = L + max(ceil((N-1)/C)·L, (N-1-b)/R + L, W_cpu)`` (BENCHMARKS.md)."""
+    """``T_floor = L + max(ceil((N-1)/C)·L, (N-1-b)/R + L, W_cpu)`` for N pages of a listing."""
     terms = [math.ceil((pages - 1) / concurrency) * latency, w_cpu]
     if rate:
         terms.append(max(0.0, pages - 1 - burst) / rate + latency)
     return latency + max(terms)
+
+
+def paced_rate(pages: int, wall: float, latency: float, burst: int) -> float:
+    """Pages per second past the burst: ``(N-1-b) / (wall - 2L)``, the inverse of the floor's
+    rate term, so a client exactly at the floor ``(N-1-b)/R + 2L`` scores R."""
+    span = wall - 2 * latency
+    return max(0, pages - 1 - burst) / span if span > 0 else 0.0
 
 
 def _versions() -> dict[str, str]:
@@ -232,6 +242,7 @@ class Report:
         self.rows: list[Row] = []
         self.targets: list[dict[str, Any]] = []
         self.notes: dict[str, str] = {}
+        self.figures: dict[str, dict[str, Any]] = {}
 
     def add(
         self,
@@ -250,14 +261,33 @@ class Report:
             self.rows.append(Row(scenario, name, res, floor, ratios))
             self._print_row(self.rows[-1])
 
-    def target(self, scenario: str, what: str, value: float, limit: float, ok: bool) -> None:
-        entry = {"scenario": scenario, "target": what, "value": value, "limit": limit, "met": ok}
+    def check(self, scenario: str, key: str, value: float, **fmt: Any) -> bool:
+        """Judge ``value`` against the target ``(scenario, key)`` of :data:`TARGETS`; print it."""
+        spec = lookup(scenario, key)
+        ok = spec.met(value)
+        what = spec.label(**fmt)
+        entry = {
+            "scenario": scenario,
+            "target": what,
+            "value": value,
+            "op": spec.op,
+            "limit": spec.limit,
+            "met": ok,
+        }
         self.targets.append(entry)
         verdict = "MET " if ok else "MISS"
-        print(f"    [{verdict}] {scenario}: {what}: {value:.3f} (target {limit:g})", flush=True)
+        print(
+            f"    [{verdict}] {scenario}: {what}: {value:.3f} (target {spec.op} {spec.limit:g})",
+            flush=True,
+        )
+        return ok
+
+    def figure(self, scenario: str, name: str, value: Any) -> None:
+        """A figure without a target, kept in the JSON (print it with :meth:`note`)."""
+        self.figures.setdefault(scenario, {})[name] = value
 
     def note(self, scenario: str, text: str) -> None:
-        self.notes[scenario] = text
+        self.notes[scenario] = f"{self.notes[scenario]}\n{text}" if scenario in self.notes else text
         print(f"  {scenario}: {text}", flush=True)
 
     HEADER = (
@@ -299,4 +329,5 @@ class Report:
             ],
             "targets": self.targets,
             "notes": self.notes,
+            "figures": self.figures,
         }

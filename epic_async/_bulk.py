@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ._bulk_result import BulkFailure, BulkResult, BulkUnknown, Verdict, judge_batch_error
-from ._convert import dumps, loads, structure, structure_create, unstructure_create
+from ._codec import dumps, loads
 from ._errors import (
     APIStatusError,
     AuthenticationError,
@@ -35,6 +35,7 @@ from ._errors import (
 )
 from ._transport import Transport
 from ._validation import DuplicateTracker
+from ._writes import structure_create, unstructure_create
 
 __all__ = ["BulkSpec", "CreatedCallback", "ProgressCallback", "run_bulk_create"]
 
@@ -190,7 +191,8 @@ class _BulkRun(Generic[C, T]):
             objects = data[self.spec.wrapper]
             if not isinstance(objects, list) or len(objects) != len(batch):
                 raise ValueError(f"expected a list of {len(batch)}")
-            structured = [structure(obj, self.spec.result_cls) for obj in objects]
+            reader = self.transport.shared.reader
+            structured = [reader.structure(obj, self.spec.result_cls) for obj in objects]
         except (ValueError, TypeError, KeyError, ResponseValidationError) as exc:
             # The server committed, but its answer cannot be matched to the rows: reconcile can.
             reason = f"created, but the answer could not be read ({exc})"

@@ -45,6 +45,10 @@ class EpicClient:
       an INFERRED path elsewhere.
     - ``auth_prefix``: text before the key in the header (the API takes the raw key: default none).
     - ``allow_insecure_http``: allow ``http://`` to a non-loopback host (the key would travel in clear).
+    - ``strict``: raise :class:`ResponseValidationError` when an answer does not fit its model
+      (every offending field path listed), instead of the default tolerant read that keeps what
+      did not fit in the model's ``extra`` and logs one warning per field. For CI runs against a
+      staging tenant, to catch API drift early.
 
     >>> async with EpicClient(api_key="...", tenant="demo") as client:  # doctest: +SKIP
     ...     detail = await client.chargers.get(charger_id)
@@ -64,11 +68,14 @@ class EpicClient:
         paths: Mapping[str, str] | None = None,
         auth_prefix: str = "",
         allow_insecure_http: bool = False,
+        strict: bool = False,
     ) -> None:
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise TypeError(f"rate_limit must be a RateLimit or None, got {rate_limit!r}")
         if not isinstance(retry, RetryPolicy):
             raise TypeError(f"retry must be a RetryPolicy, got {retry!r}")
+        if not isinstance(strict, bool):
+            raise TypeError(f"strict must be True or False, got {strict!r}")
         if not isinstance(timeouts, Timeouts):
             raise TypeError(f"timeouts must be a Timeouts, got {timeouts!r}")
         if max_connections is not None and (
@@ -92,6 +99,7 @@ class EpicClient:
             max_connections=max_connections or _DEFAULT_MAX_CONNECTIONS,
             session=session,
             auth_prefix=auth_prefix,
+            strict=strict,
         )
         self._transport = Transport(shared, retry=retry, timeouts=timeouts)
 

@@ -19,10 +19,11 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 from typing import Generic, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
-from ._errors import EpicError
+from ._errors import EpicError, ResponseValidationError
 from ._transport import Transport
 
 __all__ = ["PageData", "Pager", "PaginationError", "check_pager_args"]
@@ -58,6 +59,12 @@ def check_pager_args(page_size: int, concurrency: int, max_items: int | None) ->
         raise ValueError(f"max_items must be None or an int >= 0, got {max_items!r}")
 
 
+def _offset_of(url: str) -> int | None:
+    """The ``offset`` query parameter of a ``next`` URL, if it has a usable one (pure)."""
+    values = parse_qs(urlsplit(url).query).get("offset")
+    return int(values[0]) if values and values[0].isdigit() else None
+
+
 def plan_offsets(count: int, stride: int, max_items: int | None) -> range:
     """Offsets still to fetch after the first page (pure): stride-spaced, capped by max_items."""
     end = count if max_items is None else min(count, max_items)
@@ -79,7 +86,7 @@ class Pager(Generic[T]):
         transport: Transport,
         url: str,
         params: Mapping[str, str],
-        parse: Callable[[bytes], PageData[T]],
+        parse: Callable[[bytes, int | None], PageData[T]],
         key: Callable[[T], Hashable],
         page_size: int = 100,
         concurrency: int = 8,
@@ -123,7 +130,7 @@ class Pager(Generic[T]):
                 yield item
 
     async def _fetch(self, offset: int, limit: int) -> PageData[T]:
-        return self._parse(await self._download(offset, limit))
+        return self._parse(await self._download(offset, limit), offset)
 
     async def _download(self, offset: int, limit: int) -> bytes:
         params = {**self._params, "limit": str(limit), "offset": str(offset)}
@@ -133,7 +140,7 @@ class Pager(Generic[T]):
     async def _fetch_url(self, url: str) -> PageData[T]:
         self._transport.check_same_origin(url)
         response = await self._transport.request("GET", url)
-        return self._parse(response.content)
+        return self._parse(response.content, _offset_of(url))
 
     async def _iterate_pages(self) -> AsyncIterator[list[T]]:
         remaining = self._max_items
@@ -198,7 +205,7 @@ class Pager(Generic[T]):
             async with semaphore:
                 content = await self._download(offset, stride)
             await asyncio.sleep(0)  # let the task that took the slot send its request first
-            return self._parse(content)
+            return self._parse(content, offset)
 
         def refill() -> None:
             while len(pending) < window:
@@ -238,6 +245,8 @@ class Pager(Generic[T]):
     ) -> PageData[T]:
         try:
             return await task
+        except ResponseValidationError:
+            raise  # the page arrived but a record in it cannot be read: not a missing page
         except EpicError as exc:
             missing = sorted([offset, *(o for o, _ in pending), *list(todo)])  # type: ignore[call-overload]
             raise PaginationError(

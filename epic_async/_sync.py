@@ -275,6 +275,7 @@ class SyncEpicClient:
         paths: Mapping[str, str] | None = None,
         auth_prefix: str = "",
         allow_insecure_http: bool = False,
+        strict: bool = False,
     ) -> None:
         # Validate in the caller's thread (bad arguments raise here), then start the loop.
         client = EpicClient(
@@ -289,6 +290,7 @@ class SyncEpicClient:
             paths=paths,
             auth_prefix=auth_prefix,
             allow_insecure_http=allow_insecure_http,
+            strict=strict,
         )
         self._setup(client, _LoopThread(), owner=True)
 

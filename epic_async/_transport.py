@@ -19,11 +19,12 @@ import aiohttp
 import attrs
 from yarl import URL
 
+from ._codec import loads
 from ._config import ResolvedConfig, Timeouts
-from ._convert import loads
 from ._errors import APIStatusError, EpicConnectionError, EpicTimeoutError, error_for_status
 from ._metrics import ClientMetrics
 from ._ratelimit import RateLimit, RateLimiter
+from ._reads import Reader
 from ._retry import FailureKind, RetryPolicy, parse_retry_after, retry_decision
 
 __all__ = ["Response", "SharedState", "Transport"]
@@ -89,8 +90,11 @@ class SharedState:
         max_connections: int,
         session: aiohttp.ClientSession | None,
         auth_prefix: str,
+        strict: bool = False,
     ) -> None:
         self.config = config
+        #: Structures every answer of this client; remembers what it warned about.
+        self.reader = Reader(strict=strict)
         self.rate_limit = rate_limit
         self.max_connections = max_connections
         self.metrics = ClientMetrics()

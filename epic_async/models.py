@@ -1,10 +1,11 @@
 """Typed models of everything the API reads and writes: frozen attrs classes and string enums.
 
-Read models are tolerant: a field typed ``SomeEnum | str`` holds the enum member when the value is
-known and the raw string when the API has grown a new one (API.md §7.7), and unknown keys are
-ignored. Create models are strict: their enums must be valid before a row is sent. Models hold no
-JSON and no client; :mod:`epic_async._convert` owns every wire rule. Shapes follow API.md and, for
-INFERRED endpoints, ``docs/wire-shapes.md``.
+Read models (subclasses of :class:`ReadModel`) are tolerant: a field typed ``SomeEnum | str``
+holds the enum member when the value is known and the raw string when the API has grown a new one
+(the vendor says its lists will grow), and whatever a model did not type (unknown keys, values that
+did not fit) stays readable in its :attr:`~ReadModel.extra`. Create models are strict: their enums
+must be valid before a row is sent. Models hold no JSON and no client; the converter layer
+(``_reads``, ``_writes``, ``_codec``) owns every wire rule. Shapes follow ``docs/wire-shapes.md``.
 
 >>> from epic_async.models import ChargerCreate, PortCreate, ConnectorType
 >>> row = ChargerCreate(charger_point_id="CP-1", manufacturer="epic_ocpp", model="epic_pro",
@@ -16,10 +17,12 @@ INFERRED endpoints, ``docs/wire-shapes.md``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+import attrs
 from attrs import field, frozen
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "CurrentType",
     "Driver",
     "DriverCreate",
+    "Extra",
     "FaultRow",
     "FaultSeverity",
     "Geometry",
@@ -61,6 +65,7 @@ __all__ = [
     "PortOrdering",
     "PortStatus",
     "PortStatusInfo",
+    "ReadModel",
     "SessionStatus",
     "TransactionRow",
     "User",
@@ -220,27 +225,91 @@ class PortOrdering(StrEnum):
     LOCATION_NAME = "location_name"
 
 
+# --- what every read model shares ------------------------------------------------------------
+
+
+class Extra(Mapping[str, Any]):
+    """A read-only mapping of what a model did not type: unknown keys and values that did not fit.
+
+    Read-only like the frozen model that holds it, and picklable (unlike ``MappingProxyType``), so
+    models cross process boundaries with it.
+
+    >>> Extra({"telemetry": {"voltage": 230}})["telemetry"]
+    {'voltage': 230}
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"Extra({self._data!r})"
+
+    def __reduce__(self) -> tuple[type[Extra], tuple[dict[str, Any]]]:
+        return (Extra, (self._data,))
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping: equal to a dict with the same items
+
+
+@frozen(kw_only=True, repr=False)
+class ReadModel:
+    """Base of every model the API answers with.
+
+    ``extra`` holds what the model did not type: keys the model does not know (a field a tenant's
+    API has and this release lacks) and values that did not fit their field. It is ``None`` when
+    there is nothing, so the common case costs no memory; it takes part in ``==`` but not in
+    ``hash()``, and shows in ``repr`` only when set. Subclasses are declared
+    ``@frozen(kw_only=True, repr=False)`` so that this ``repr`` applies.
+
+    >>> from epic_async.models import ChargerStatusInfo
+    >>> ChargerStatusInfo(key="AVAILABLE", value="Available")
+    ChargerStatusInfo(key='AVAILABLE', value='Available')
+    """
+
+    extra: Mapping[str, Any] | None = field(default=None, hash=False)
+
+    def __repr__(self) -> str:
+        parts = [
+            f"{a.name}={getattr(self, a.name)!r}"
+            for a in attrs.fields(type(self))
+            if a.name != "extra"
+        ]
+        if self.extra is not None:
+            parts.append(f"extra={self.extra!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
 # --- status objects: {"key": ..., "value": ...} ---------------------------------------------
 
 
-@frozen(kw_only=True)
-class ChargerStatusInfo:
+@frozen(kw_only=True, repr=False)
+class ChargerStatusInfo(ReadModel):
     """A charger status object: ``key`` is the enum (or the raw string if new), ``value`` a label."""
 
     key: ChargerStatus | str
     value: str = ""
 
 
-@frozen(kw_only=True)
-class PortStatusInfo:
+@frozen(kw_only=True, repr=False)
+class PortStatusInfo(ReadModel):
     """A port status object: ``key`` is the enum (or the raw string if new), ``value`` a label."""
 
     key: PortStatus | str
     value: str = ""
 
 
-@frozen(kw_only=True)
-class ConnectorTypeInfo:
+@frozen(kw_only=True, repr=False)
+class ConnectorTypeInfo(ReadModel):
     """A connector type object: ``key`` is the enum (or the raw string if new), ``value`` a label."""
 
     key: ConnectorType | str
@@ -250,8 +319,8 @@ class ConnectorTypeInfo:
 # --- chargers (DOC) ---------------------------------------------------------------------------
 
 
-@frozen(kw_only=True)
-class ChargerPortSummary:
+@frozen(kw_only=True, repr=False)
+class ChargerPortSummary(ReadModel):
     """A port as embedded in a charger list item."""
 
     id: str
@@ -262,8 +331,8 @@ class ChargerPortSummary:
     charging_start_at: datetime | None = None
 
 
-@frozen(kw_only=True)
-class Charger:
+@frozen(kw_only=True, repr=False)
+class Charger(ReadModel):
     """One item of ``GET charger/``."""
 
     id: str
@@ -279,8 +348,8 @@ class Charger:
     charger_group: str | None = None
 
 
-@frozen(kw_only=True)
-class ChargerDetailPort:
+@frozen(kw_only=True, repr=False)
+class ChargerDetailPort(ReadModel):
     """A port as embedded in a charger's details."""
 
     id: str
@@ -294,8 +363,8 @@ class ChargerDetailPort:
     charging_start_at: datetime | None = None
 
 
-@frozen(kw_only=True)
-class ChargerDetail:
+@frozen(kw_only=True, repr=False)
+class ChargerDetail(ReadModel):
     """``GET charger/{id}/``, and each item of the ``POST chargers`` answer."""
 
     id: str
@@ -315,8 +384,8 @@ class ChargerDetail:
 # --- charger ports (INFERRED beyond id/max_power) ---------------------------------------------
 
 
-@frozen(kw_only=True)
-class ChargerPort:
+@frozen(kw_only=True, repr=False)
+class ChargerPort(ReadModel):
     """``GET charger-port/`` items, ``GET|PATCH charger-port/{id}/``."""
 
     id: str
@@ -340,8 +409,8 @@ class ChargerPort:
     created_at: datetime | None = None
 
 
-@frozen(kw_only=True)
-class ActionResult:
+@frozen(kw_only=True, repr=False)
+class ActionResult(ReadModel):
     """Answer of reserve / start / stop / cancel_reservation. ``accepted`` is the usual check."""
 
     status: ActionStatus | str
@@ -354,26 +423,26 @@ class ActionResult:
 # --- locations (INFERRED read side) -----------------------------------------------------------
 
 
-@frozen(kw_only=True)
-class LatLng:
+@frozen(kw_only=True, repr=False)
+class LatLng(ReadModel):
     lat: float
     lng: float
 
 
-@frozen(kw_only=True)
-class Geometry:
+@frozen(kw_only=True, repr=False)
+class Geometry(ReadModel):
     location: LatLng
 
 
-@frozen(kw_only=True)
-class AddressComponent:
+@frozen(kw_only=True, repr=False)
+class AddressComponent(ReadModel):
     long_name: str
     short_name: str
     types: list[str] = field(factory=list)
 
 
-@frozen(kw_only=True)
-class PlacesApiData:
+@frozen(kw_only=True, repr=False)
+class PlacesApiData(ReadModel):
     place_id: str
     formatted_address: str
     geometry: Geometry | None = None
@@ -388,8 +457,8 @@ class ConnectivityWrite:
     fleet: str | None = None
 
 
-@frozen(kw_only=True)
-class Location:
+@frozen(kw_only=True, repr=False)
+class Location(ReadModel):
     """``GET location/`` items, ``GET location/{id}/``, items of the ``POST locations`` answer.
 
     ``location`` is ``[latitude, longitude]`` (latitude first, API.md §7.4).
@@ -412,14 +481,14 @@ class Location:
 # --- users (INFERRED read side) ---------------------------------------------------------------
 
 
-@frozen(kw_only=True)
-class Driver:
+@frozen(kw_only=True, repr=False)
+class Driver(ReadModel):
     driver_license: str | None = None
     is_allow_id_tag_activation: bool | None = None
 
 
-@frozen(kw_only=True)
-class User:
+@frozen(kw_only=True, repr=False)
+class User(ReadModel):
     """``GET user/`` items, ``GET user/{uuid}/``, items of the ``POST users`` answer."""
 
     uuid: str
@@ -446,15 +515,15 @@ class User:
 # --- report rows (INFERRED) -------------------------------------------------------------------
 
 
-@frozen(kw_only=True)
-class ChargerStatusReportPort:
+@frozen(kw_only=True, repr=False)
+class ChargerStatusReportPort(ReadModel):
     id: str
     connector_id: int | None = None
     status: PortStatusInfo
 
 
-@frozen(kw_only=True)
-class ChargerStatusReportRow:
+@frozen(kw_only=True, repr=False)
+class ChargerStatusReportRow(ReadModel):
     """A row of ``report/charger-status/`` (3P path; INFERRED row shape)."""
 
     charger_id: str
@@ -466,8 +535,8 @@ class ChargerStatusReportRow:
     last_heartbeat_at: datetime | None = None
 
 
-@frozen(kw_only=True)
-class ChargerReportRow:
+@frozen(kw_only=True, repr=False)
+class ChargerReportRow(ReadModel):
     """A row of ``report/charger/`` (INFERRED)."""
 
     charger_id: str
@@ -481,8 +550,8 @@ class ChargerReportRow:
     currency: str | None = None
 
 
-@frozen(kw_only=True)
-class ChargingSessionRow:
+@frozen(kw_only=True, repr=False)
+class ChargingSessionRow(ReadModel):
     """A row of ``report/charging-session/`` (INFERRED)."""
 
     id: str
@@ -502,8 +571,8 @@ class ChargingSessionRow:
     status: SessionStatus | str | None = None
 
 
-@frozen(kw_only=True)
-class FaultRow:
+@frozen(kw_only=True, repr=False)
+class FaultRow(ReadModel):
     """A row of ``report/fault/`` (INFERRED)."""
 
     id: str
@@ -518,8 +587,8 @@ class FaultRow:
     resolved_at: datetime | None = None
 
 
-@frozen(kw_only=True)
-class TransactionRow:
+@frozen(kw_only=True, repr=False)
+class TransactionRow(ReadModel):
     """A row of ``report/transaction/`` (INFERRED)."""
 
     id: str

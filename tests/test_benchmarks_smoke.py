@@ -24,8 +24,8 @@ from benchmarks._baselines import (
 from benchmarks._bulk import ITEM_DELAY, LATENCY, sdk_create
 from benchmarks._listing import sdk_list
 from benchmarks._micro import _fetch, _paced
+from benchmarks._sdk import structure_page  # epic_async._convert, or _reads after the split
 from epic_async import RateLimit
-from epic_async._convert import structure_page
 from epic_async._ratelimit import RateLimiter
 from epic_async.models import Charger
 from epic_async.testing import FakeEpicServer

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from epic_async._convert import structure_create
 from epic_async._validation import (
     DuplicateTracker,
     unique_key,
@@ -12,6 +11,7 @@ from epic_async._validation import (
     validate_location,
     validate_user,
 )
+from epic_async._writes import structure_create
 from epic_async.models import ChargerCreate, LocationCreate, UserCreate
 from epic_async.testing.rows import charger_rows, location_rows, user_rows
 

@@ -23,9 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from .._client import EpicClient
-from .._convert import unstructure
 from .._pagination import Pager
 from .._ratelimit import RateLimit
+from .._reads import unstructure
 from ._progress import make_progress
 
 __all__ = [
@@ -64,6 +64,12 @@ def client_options(*, top_level: bool) -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--rate", type=float, default=default, help="client rate limit, requests/s (default 10)"
+    )
+    group.add_argument(
+        "--strict",
+        action="store_true",
+        default=False if top_level else argparse.SUPPRESS,
+        help="fail on any answer that does not fit the models (default: read it, keep the rest)",
     )
     group.add_argument(
         "--allow-insecure-http",
@@ -121,6 +127,7 @@ def make_client(args: argparse.Namespace) -> EpicClient:
         base_url=getattr(args, "base_url", None),
         rate_limit=limit,
         allow_insecure_http=bool(getattr(args, "allow_insecure_http", False)),
+        strict=bool(getattr(args, "strict", False)),
     )
 
 

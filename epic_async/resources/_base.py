@@ -7,10 +7,11 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from .._convert import loads, structure, structure_page
+from .._codec import loads
 from .._errors import NotFoundError, ResponseValidationError
 from .._pagination import PageData, Pager, check_pager_args
 from .._params import id_param
+from .._reads import Reader
 from .._transport import Response, Transport
 
 __all__ = ["Resource", "decode_json"]
@@ -36,12 +37,14 @@ def decode_json(response: Response) -> Any:
         ) from exc
 
 
-def page_parser(item_cls: type[T]) -> Callable[[bytes], PageData[T]]:
-    """Bytes of a list page → structured :class:`PageData` (runs inside the pager's fetch tasks)."""
+def page_parser(reader: Reader, item_cls: type[T]) -> Callable[[bytes, int | None], PageData[T]]:
+    """Bytes of a list page → structured :class:`PageData` (runs inside the pager's fetch tasks);
+    the page's offset, when known, lets an unreadable record be named by its position."""
 
-    def parse(content: bytes) -> PageData[T]:
-        page = structure_page(decode_json(Response(200, content, "list page")), item_cls)
-        return PageData(page.count, page.next, list(page.results))
+    def parse(content: bytes, offset: int | None) -> PageData[T]:
+        data = decode_json(Response(200, content, "list page"))
+        page = reader.structure_page(data, item_cls, offset=offset)
+        return PageData(page.count, page.next, page.results)
 
     return parse
 
@@ -61,13 +64,13 @@ class Resource:
     async def _get(self, endpoint: str, id_name: str, object_id: object, cls: type[T]) -> T:
         url = self._url(endpoint, id_param(id_name, object_id))
         response = await self._transport.request("GET", url)
-        return structure(decode_json(response), cls)
+        return self._transport.shared.reader.structure(decode_json(response), cls)
 
     async def _send(
         self, method: str, endpoint: str, object_id: str | None, body: bytes, cls: type[T]
     ) -> T:
         response = await self._transport.request(method, self._url(endpoint, object_id), body=body)
-        return structure(decode_json(response), cls)
+        return self._transport.shared.reader.structure(decode_json(response), cls)
 
     async def _get_many(
         self,
@@ -112,7 +115,7 @@ class Resource:
             transport=self._transport,
             url=self._url(endpoint),
             params=params,
-            parse=page_parser(cls),
+            parse=page_parser(self._transport.shared.reader, cls),
             key=key,
             page_size=page_size,
             concurrency=concurrency,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from .._convert import dumps
+from .._codec import dumps
 from .._pagination import Pager
 from .._params import enum_list_param, id_list_param, id_param, ordering_param, str_param
 from ..models import ActionResult, ChargerPort, PaymentType, PortOrdering, PortStatus
