@@ -35,6 +35,7 @@ records silently. With ``strict=True`` anything the fast path refuses raises
 from __future__ import annotations
 
 import logging
+import re
 import typing
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -94,7 +95,10 @@ def _is_key_value(cls: type) -> bool:
 
 
 def _label(tp: Any) -> str:
-    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+    """A type as a user reads it: ``PortStatus | str``, ``list[ChargerPortSummary]``."""
+    if isinstance(tp, type):
+        return tp.__name__
+    return re.sub(r"\b[\w.]+\.(?=\w)", "", str(tp)).replace("NoneType", "None")
 
 
 def _open_enum_value(enum_cls: type[Enum], text: str) -> Any:
@@ -204,14 +208,47 @@ def _unstructure_model(converter: OrjsonConverter) -> Callable[[Any], Callable[[
         generated = make_dict_unstructure_fn(cls, converter, extra=override(omit=True))
 
         def unstructure_read_model(model: Any) -> Any:
-            data = generated(model)
-            if model.extra is not None:
-                data.update(model.extra)  # what did not fit goes back as it came
-            return data
+            if model.extra is None:
+                try:
+                    data: dict[str, Any] = generated(model)
+                except Exception:  # a field read as None where a value is modelled
+                    pass
+                else:
+                    for name in _required_names(cls):
+                        if data.get(name, 0) is None:
+                            del data[name]  # it was missing: it stays missing
+                    return data
+            return _unstructure_tolerant(model, converter)
 
         return unstructure_read_model
 
     return factory
+
+
+@cache
+def _required_names(cls: Any) -> tuple[str, ...]:
+    """Fields that cannot be ``None``: holding ``None``, they were missing from the answer."""
+    return tuple(spec.name for spec in _fields(cls)[0] if not spec.nullable)
+
+
+def _unstructure_tolerant(model: Any, converter: OrjsonConverter) -> dict[str, Any]:
+    """A model the tolerant path built: what did not fit goes back as it came (from ``extra``),
+    and a required field that was missing stays missing, so that reading it again gives the
+    same model."""
+    extra = model.extra or {}
+    data: dict[str, Any] = {}
+    cls: Any = type(model)
+    for spec in _fields(cls)[0]:
+        if spec.name in extra:
+            continue
+        value = getattr(model, spec.name)
+        if value is None:
+            if spec.nullable:
+                data[spec.name] = None
+            continue
+        data[spec.name] = converter.unstructure(value, spec.tp)
+    data.update(extra)
+    return data
 
 
 _fast = _make_fast_converter()

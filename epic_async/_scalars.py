@@ -67,11 +67,15 @@ def to_bool(value: Any) -> bool:
 def to_int(value: Any) -> int:
     if value.__class__ is int:
         return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INT.fullmatch(value):
-        return int(value)
-    raise ValueError(f"{_short(value)} is not a valid integer.")
+    number: int | None = None
+    if (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and _INT.fullmatch(value)
+    ):
+        number = int(value)
+    # Within 64 bits: what JSON tools on both sides can carry back and forth.
+    if number is None or not -(2**63) <= number < 2**63:
+        raise ValueError(f"{_short(value)} is not a valid integer.")
+    return number
 
 
 def to_float(value: Any) -> float:

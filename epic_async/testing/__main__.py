@@ -4,7 +4,8 @@
 
 Prints one JSON line on stdout once listening, ``{"base_url": ..., "api_key": ...}``, which
 ``FakeEpicServer.run_in_process`` reads to find the child. ``--options '{...}'`` passes any
-``FakeEpicServer`` keyword arguments as JSON (the flags override it).
+``FakeEpicServer`` keyword arguments as JSON (the flags override it); ``--variant`` names a preset
+of ``VARIANTS`` (``drifting``, ``drf-3.18``, ...) or gives a ``Variant`` as JSON.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def parse_options(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--api-key", help="the key clients must send (read and write)")
     parser.add_argument("--prerender", action="store_true", help="cache whole charger pages")
     parser.add_argument("--options", default="{}", help="FakeEpicServer keyword arguments, as JSON")
+    parser.add_argument("--variant", help="a preset name (e.g. drifting) or a Variant as JSON")
     args = parser.parse_args(argv)
     options: dict[str, Any] = json.loads(args.options)
     options.update({n: getattr(args, n) for n in _FLAGS if getattr(args, n) is not None})
@@ -58,6 +60,9 @@ def parse_options(argv: list[str] | None = None) -> dict[str, Any]:
         options["api_keys"] = {args.api_key: ["read", "write"]}
     if args.prerender:
         options["prerender"] = True
+    if args.variant:
+        text = args.variant.strip()
+        options["variant"] = json.loads(text) if text.startswith("{") else text
     # JSON has no sets or tuples: restore the types the constructor documents.
     if "api_keys" in options:
         options["api_keys"] = {k: set(v) for k, v in options["api_keys"].items()}

@@ -8,6 +8,7 @@ would (filters, limit/offset pages with absolute ``next`` URLs, transactional bu
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import threading
 import time
@@ -18,9 +19,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from ._rules import invalid_choice_query
+from ._drift import Endpoint
+from ._rules import NON_FIELD_ERRORS, invalid_choice_query, renamed_non_field_errors
+from ._shape import Shaper, make_shaper
 from ._state import Knobs, PlannedFault, ServerCounters, TokenBucket
 from ._store import Record, Store
+from ._throttle import DrfWindow, retry_after_value, throttled_detail
+from ._variant import Variant, parse_rate
 
 __all__ = [
     "PREFIX",
@@ -34,6 +39,7 @@ __all__ = [
     "json_response",
     "page",
     "page_bytes",
+    "shaped",
     "window",
 ]
 
@@ -53,10 +59,45 @@ class SimState:
         self.planned: list[PlannedFault] = []
         self.lock = threading.Lock()
         self.rng = random.Random(seed ^ 0x5EED)
-        self.bucket = TokenBucket(knobs.rate, knobs.burst) if knobs.rate else None
+        self.seed = seed
+        self.bucket: TokenBucket | None = None
+        self.drf_window: DrfWindow | None = None
+        self.shaper: Shaper | None = None
+        self.retry_turn = 0  # how many 429s sent, for Retry-After "rotate"
+        self.set_variant(knobs.variant)
         # Set by FakeEpicServer, for the /_sim/ admin endpoints of run_in_process().
         self.configure: Callable[..., None] = lambda **_: None
         self.reset_counters: Callable[[], None] = lambda: None
+
+    def set_variant(self, variant: Variant) -> None:
+        """Serve ``variant`` from now on (records, throttle); caches are rendered again."""
+        self.knobs.variant = variant
+        shaper = make_shaper(variant, self.seed)
+        if shaper is not None or self.shaper is not None:
+            self.store.set_shaper(shaper)
+        self.shaper = shaper
+        self.retry_turn = 0
+        self.reset_throttle()
+
+    def reset_throttle(self) -> None:
+        """Build the throttle the knobs and the variant ask for (a fresh one: history forgotten)."""
+        knobs, variant = self.knobs, self.knobs.variant
+        limit = parse_rate(variant.throttle_rate) if variant.throttle_rate else None
+        self.bucket = self.drf_window = None
+        if variant.throttle == "drf_window":
+            if limit is not None:
+                self.drf_window = DrfWindow(*limit)
+            return
+        rate = limit[0] / limit[1] if limit is not None else knobs.rate
+        if rate:
+            self.bucket = TokenBucket(rate, variant.burst or knobs.burst)
+
+    def retry_after_headers(self, seconds: float) -> dict[str, str] | None:
+        """The ``Retry-After`` of one 429, in the variant's form."""
+        with self.lock:
+            turn, self.retry_turn = self.retry_turn, self.retry_turn + 1
+        value = retry_after_value(self.knobs.variant.retry_after, seconds, turn=turn)
+        return None if value is None else {"Retry-After": value}
 
     def take_fault(self, method: str, target: str) -> PlannedFault | None:
         with self.lock:
@@ -78,10 +119,6 @@ def json_response(
     return web.Response(
         body=orjson.dumps(data), status=status, content_type="application/json", headers=headers
     )
-
-
-def _seconds(value: float) -> str:
-    return f"{max(value, 0.001):.3f}".rstrip("0").rstrip(".")
 
 
 def invalid(errors: dict[str, Any]) -> web.HTTPBadRequest:
@@ -156,14 +193,10 @@ async def _guarded(
     if knobs.fault_rate and sim.rng.random() < knobs.fault_rate:
         sim.counters.faults_injected += 1
         status = sim.rng.choice(knobs.fault_statuses)
-        return _error(status, knobs.retry_after if knobs.retry_after is not None else 1.0)
-    if sim.bucket is not None:
-        wait = sim.bucket.take()
-        if wait:
-            sim.counters.throttled += 1
-            detail = f"Request was throttled. Expected available in {max(1, round(wait))} second."
-            retry = knobs.retry_after if knobs.retry_after is not None else wait
-            return json_response({"detail": detail}, 429, {"Retry-After": _seconds(retry)})
+        return _error(sim, status, knobs.retry_after if knobs.retry_after is not None else 1.0)
+    throttled = _throttle(sim, key)
+    if throttled is not None:
+        return throttled
     if not knobs.latency:
         return await handler(request)
     # The answer leaves `latency` after the request arrived, the server's own work included, so
@@ -177,8 +210,29 @@ async def _guarded(
     return response
 
 
-def _error(status: int, retry_after: float | None, body: Any = None) -> web.Response:
-    headers = {"Retry-After": _seconds(retry_after)} if status == 429 and retry_after else None
+def _throttle(sim: SimState, key: str) -> web.Response | None:
+    """A 429 if the server's throttle (token bucket or DRF window) refuses this request."""
+    bucket, drf_window, fixed = sim.bucket, sim.drf_window, sim.knobs.retry_after
+    if bucket is not None:
+        wait = bucket.take()
+        if not wait:
+            return None
+        detail = f"Request was throttled. Expected available in {max(1, round(wait))} second."
+    elif drf_window is not None:
+        wait = drf_window.take(key)
+        if not wait:
+            return None
+        wait = float(math.ceil(wait))  # DRF rounds its wait up to whole seconds
+        detail = throttled_detail(wait)
+    else:
+        return None
+    sim.counters.throttled += 1
+    headers = sim.retry_after_headers(fixed if fixed is not None else wait)
+    return json_response({"detail": detail}, 429, headers)
+
+
+def _error(sim: SimState, status: int, retry_after: float | None, body: Any = None) -> web.Response:
+    headers = sim.retry_after_headers(retry_after) if status == 429 and retry_after else None
     detail = {429: "Request was throttled."}.get(status, f"Simulated {status} error.")
     return json_response(body if body is not None else {"detail": detail}, status, headers)
 
@@ -198,7 +252,7 @@ async def _inject(
     kind = fault.kind
     if isinstance(kind, int):
         retry = fault.retry_after if fault.retry_after is not None else sim.knobs.retry_after
-        return _error(kind, retry if retry is not None else 1.0, fault.body)
+        return _error(sim, kind, retry if retry is not None else 1.0, fault.body)
     if kind == "drop":
         return _drop(request)
     if kind == "hang":
@@ -255,7 +309,8 @@ def int_param(request: web.Request, name: str, default: int) -> int:
 
 def window(request: web.Request, knobs: Knobs) -> tuple[int, int]:
     limit = int_param(request, "limit", knobs.default_limit) or knobs.default_limit
-    return min(limit, knobs.max_limit), int_param(request, "offset", 0)
+    cap = knobs.variant.max_limit or knobs.max_limit
+    return min(limit, cap), int_param(request, "offset", 0)
 
 
 def links(
@@ -288,6 +343,16 @@ def page(request: web.Request, rows: list[Record], render: Callable[[Record], An
     items = b",".join(orjson.dumps(render(r)) for r in rows[offset : offset + limit])
     body = page_bytes(request, len(rows), limit, offset, items)
     return web.Response(body=body, content_type="application/json")
+
+
+def shaped(
+    request: web.Request, endpoint: Endpoint, render: Callable[[Record], Any]
+) -> Callable[[Record], Any]:
+    """``render``, then the variant's shaping of what it renders (``render`` itself if none)."""
+    shaper = request.app[SIM].shaper
+    if shaper is None:
+        return render
+    return lambda record: shaper(endpoint, render(record))
 
 
 def choice(request: web.Request, name: str, choices: tuple[str, ...]) -> str | None:
@@ -331,3 +396,8 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return json_response({"detail": "Not found."}, 404)
     except web.HTTPMethodNotAllowed:
         return json_response({"detail": f'Method "{request.method}" not allowed.'}, 405)
+    except web.HTTPBadRequest as exc:  # DRF's NON_FIELD_ERRORS_KEY is a setting: the variant's
+        key = request.app[SIM].knobs.variant.non_field_errors_key
+        if key == NON_FIELD_ERRORS or exc.content_type != "application/json" or not exc.text:
+            raise
+        return json_response(renamed_non_field_errors(orjson.loads(exc.text), key), 400)

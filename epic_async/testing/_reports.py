@@ -11,10 +11,11 @@ from typing import Any
 
 from aiohttp import web
 
-from ._app import SIM, csv_param, date_param, page
+from ._app import SIM, csv_param, date_param, page, shaped
+from ._drift import Endpoint
 from ._store import Record, Store, key_value
 
-__all__ = ["add_report_routes", "charger_report_rows", "charger_status_rows"]
+__all__ = ["add_report_routes", "charger_report_rows", "charger_status_rows", "history_row"]
 
 
 def charger_status_rows(store: Store, chargers: Iterable[Record]) -> list[Record]:
@@ -70,6 +71,11 @@ def charger_report_rows(
     return rows
 
 
+def history_row(row: Record) -> Record:
+    """A session, fault or transaction as its report shows it (without the filter's location)."""
+    return {k: v for k, v in row.items() if k != "location_id"}
+
+
 def _report_filter(request: web.Request, stamp: str | None) -> Callable[[Record], bool]:
     start, end = date_param(request, "start_date"), date_param(request, "end_date")
     charger, locations = request.query.get("charger"), csv_param(request, "location__in")
@@ -97,7 +103,10 @@ def _report(table: str, stamp: str | None) -> Callable[[web.Request], Any]:
                 if accept({"charger_id": c["id"], "location_id": c["location_id"]})
             ]
             # Rendered per page only: the slice is rendered, not the fleet.
-            return page(request, chargers, lambda c: charger_status_rows(store, [c])[0])
+            render = shaped(
+                request, "report/charger-status", lambda c: charger_status_rows(store, [c])[0]
+            )
+            return page(request, chargers, render)
         if table == "charger":
             chargers = [
                 c
@@ -108,11 +117,23 @@ def _report(table: str, stamp: str | None) -> Callable[[web.Request], Any]:
             sessions = [
                 s for s in store.sessions.values() if dated({"started_at": s["started_at"]})
             ]
-            return page(request, charger_report_rows(store, chargers, sessions), lambda r: r)
+            rows = charger_report_rows(store, chargers, sessions)
+            return page(request, rows, shaped(request, "report/charger", _as_is))
         rows = [r for r in getattr(store, table).values() if accept(r)]
-        return page(request, rows, lambda r: {k: v for k, v in r.items() if k != "location_id"})
+        return page(request, rows, shaped(request, _ENDPOINTS[table], history_row))
 
     return view
+
+
+_ENDPOINTS: dict[str, Endpoint] = {
+    "sessions": "report/charging-session",
+    "faults": "report/fault",
+    "transactions": "report/transaction",
+}
+
+
+def _as_is(row: Record) -> Record:
+    return row
 
 
 def add_report_routes(app: web.Application, prefix: str) -> None:

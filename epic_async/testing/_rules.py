@@ -16,17 +16,21 @@ from typing import Any
 __all__ = [
     "CHARGER_STATUSES",
     "CONNECTOR_TYPES",
+    "NON_FIELD_ERRORS",
     "PORT_ORDERING",
     "PORT_STATUSES",
     "check_charger",
     "check_location",
     "check_user",
+    "indexed_errors",
     "invalid_choice_query",
+    "renamed_non_field_errors",
 ]
 
 Errors = dict[str, Any]
 
 REQUIRED = "This field is required."
+NON_FIELD_ERRORS = "non_field_errors"  # DRF's default NON_FIELD_ERRORS_KEY (a setting)
 # The API's own enums (API.md §3-§4), kept here rather than imported from the SDK on purpose.
 CHARGER_STATUSES = (
     "DISABLED",
@@ -84,6 +88,28 @@ def _invalid_choice(value: Any) -> list[str]:
 def invalid_choice_query(name: str, value: str) -> dict[str, list[str]]:
     """django-filter's answer to a query parameter outside its choices."""
     return {name: [f"Select a valid choice. {value} is not one of the available choices."]}
+
+
+def renamed_non_field_errors(errors: Any, key: str) -> Any:
+    """DRF's error tree with ``NON_FIELD_ERRORS_KEY`` set to ``key``, at any depth."""
+    if isinstance(errors, dict):
+        return {
+            key if k == NON_FIELD_ERRORS else k: renamed_non_field_errors(v, key)
+            for k, v in errors.items()
+        }
+    if isinstance(errors, list):
+        return [renamed_non_field_errors(v, key) for v in errors]
+    return errors
+
+
+def indexed_errors(errors: Any) -> Any:
+    """DRF 3.18's per-item errors (``LIST_SERIALIZER_ERRORS_AS_DICT``): every list of per-item
+    error dicts, at any depth, as a dict of the failing items keyed by their index."""
+    if isinstance(errors, dict):
+        return {k: indexed_errors(v) for k, v in errors.items()}
+    if isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
+        return {str(i): indexed_errors(e) for i, e in enumerate(errors) if e}
+    return errors
 
 
 def _text(item: dict[str, Any], name: str, errors: Errors, *, required: bool = True) -> None:

@@ -19,8 +19,12 @@ import attrs
 from aiohttp import web
 
 from ._app import PREFIX, SimState, build_app
-from ._state import FAULT_KINDS, Knobs, PlannedFault, ServerCounters, TokenBucket
-from ._store import Store
+from ._drift import DriftKind, DriftNote, Endpoint
+from ._served import canonical
+from ._shape import Shaper
+from ._state import FAULT_KINDS, Knobs, PlannedFault, ServerCounters
+from ._store import Record, Store
+from ._variant import Variant, as_variant
 
 __all__ = ["FakeEpicServer", "ServerProcess"]
 
@@ -35,10 +39,18 @@ class FakeEpicServer:
     (``retry_after`` fixes its value), random faults (``fault_rate``, ``fault_statuses``),
     ``max_limit`` (the server's page-size cap), ``max_batch`` and ``oversize_status`` (400 or 413)
     for bulk creates, ``bulk_item_delay`` seconds per created item. ``retry_after`` fixes the
-    ``Retry-After`` of 429s; ``None`` (the default) sends the time until the bucket's next token
+    ``Retry-After`` of 429s (sent in the variant's form); ``None`` (the default) sends the time until the bucket's next token
     (and 1 second on injected 429s). ``prerender`` caches whole ``GET charger/`` pages as bytes.
     Keys are checked raw (``Token-Authorization: <key>``); ``auth_prefixes=("Bearer ",)`` also
     accepts keys sent with those prefixes.
+
+    ``variant`` (a :class:`Variant`, its ``to_json()`` dict or a preset name of ``VARIANTS``)
+    serves the API the way another DRF tenant or version would (docs/simulator-variants.md):
+    records that drift from the documented shapes (``drift_share``), statuses as strings or
+    objects, per-item errors as a dict, other oversize answers and ``Retry-After`` forms, DRF's
+    window throttle, other page caps. The default serves docs/wire-shapes.md exactly.
+    :meth:`drift_of`, :meth:`drift_note`, :meth:`canonical` and :meth:`served` tell a test what a
+    record looks like in the docs and on the wire.
 
     >>> async with FakeEpicServer(chargers=100) as fake:  # doctest: +SKIP
     ...     async with EpicClient(api_key=fake.api_key, base_url=fake.base_url) as client:
@@ -68,6 +80,7 @@ class FakeEpicServer:
         oversize_status: int = 400,
         bulk_item_delay: float = 0.0,
         prerender: bool = False,
+        variant: Variant | Mapping[str, Any] | str | None = None,
         auth_prefixes: tuple[str, ...] = (),
         host: str = "127.0.0.1",
         port: int = 0,
@@ -87,6 +100,7 @@ class FakeEpicServer:
             max_batch=max_batch,
             oversize_status=oversize_status,
             bulk_item_delay=bulk_item_delay,
+            variant=as_variant(variant),
         )
         self.store = Store(
             seed=seed,
@@ -127,18 +141,51 @@ class FakeEpicServer:
             self._sim.counters = ServerCounters()
 
     def configure(self, **knobs: Any) -> None:
-        """Change knobs at runtime (``latency=0.05``, ``rate=100``, ...); unknown names raise."""
+        """Change knobs at runtime (``latency=0.05``, ``rate=100``, ``variant="drifting"``, ...);
+        unknown names raise. A new ``variant``, ``rate`` or ``burst`` starts a fresh throttle."""
         names = {f.name for f in attrs.fields(Knobs)}
         unknown = set(knobs) - names
         if unknown:
             raise TypeError(f"unknown knob(s) {sorted(unknown)}; valid: {sorted(names)}")
         sim = self._sim
+        variant = as_variant(knobs.pop("variant")) if "variant" in knobs else None
         with sim.lock:
             for name, value in knobs.items():
                 setattr(sim.knobs, name, tuple(value) if name == "fault_statuses" else value)
-            if "rate" in knobs or "burst" in knobs:
-                rate = sim.knobs.rate
-                sim.bucket = TokenBucket(rate, sim.knobs.burst) if rate else None
+            if variant is not None:
+                sim.set_variant(variant)
+            elif "rate" in knobs or "burst" in knobs:
+                sim.reset_throttle()
+
+    # --- variants: what a record looks like in the docs and on the wire -----------------------
+
+    @property
+    def variant(self) -> Variant:
+        """The variant being served (``Variant()``: the documented shapes)."""
+        return self._sim.knobs.variant
+
+    def _shaper(self) -> Shaper:
+        return self._sim.shaper or Shaper(self.variant, self._sim.seed)
+
+    def canonical(self, endpoint: Endpoint, record_id: str) -> Record:
+        """The documented JSON of a record on ``endpoint`` (``"charger-list"``, ``"user"``,
+        ``"report/fault"``, ...: ``ENDPOINTS``), whatever the variant: the store is never drifted."""
+        return canonical(self.store, endpoint, record_id)
+
+    def served(self, endpoint: Endpoint, record_id: str) -> Record:
+        """What ``endpoint`` sends for the record now: ``canonical`` through the variant."""
+        return self._shaper()(endpoint, self.canonical(endpoint, record_id))
+
+    def drift_of(self, record_id: str, endpoint: Endpoint = "charger-list") -> DriftKind | None:
+        """The kind of drift the record gets on ``endpoint``, or ``None`` when it is sent as
+        documented. Whether a record drifts depends on the seed and its id only (so a charger
+        drifts on all four charger endpoints, or on none); its kind may differ per endpoint."""
+        return self._shaper().kind(endpoint, self.canonical(endpoint, record_id))
+
+    def drift_note(self, record_id: str, endpoint: Endpoint = "charger-list") -> DriftNote | None:
+        """What the drift of the record on ``endpoint`` changes: the field's path, its canonical
+        value and the value sent; ``None`` when the record is sent as documented."""
+        return self._shaper().note(endpoint, self.canonical(endpoint, record_id))
 
     def fail_next(
         self,
@@ -205,7 +252,8 @@ class FakeEpicServer:
     def run_in_process(**options: Any) -> ServerProcess:
         """Start a simulator with these keyword arguments in a child process (seeded there, so a
         100k fleet costs the parent nothing); use the result as a context manager. It has
-        ``base_url``, ``api_key``, ``counters()``, ``configure(**knobs)``, ``reset_counters()``."""
+        ``base_url``, ``api_key``, ``counters()``, ``configure(**knobs)``, ``reset_counters()``.
+        A ``variant`` reaches the child as JSON (``Variant.to_json()``)."""
         return ServerProcess(options)
 
     # --- in a thread -------------------------------------------------------------------------
@@ -257,7 +305,7 @@ class ServerProcess:
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.api_key = f"sim-{secrets.token_hex(8)}"
-        options = {**options, "api_keys": {self.api_key: ["read", "write"]}}
+        options = {**_as_json(options), "api_keys": {self.api_key: ["read", "write"]}}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "epic_async.testing", "--options", json.dumps(options)],
             stdout=subprocess.PIPE,
@@ -284,7 +332,7 @@ class ServerProcess:
         return result
 
     def configure(self, **knobs: Any) -> None:
-        self._call("configure", knobs)
+        self._call("configure", _as_json(knobs))
 
     def reset_counters(self) -> None:
         self._call("reset", {})
@@ -310,3 +358,11 @@ class ServerProcess:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _as_json(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with a ``Variant`` as its JSON dict (JSON has no attrs classes)."""
+    variant = options.get("variant")
+    if isinstance(variant, Variant):
+        return {**options, "variant": variant.to_json()}
+    return options

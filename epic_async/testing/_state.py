@@ -14,6 +14,8 @@ from typing import Any
 
 import attrs
 
+from ._variant import Variant
+
 __all__ = ["FAULT_KINDS", "Knobs", "PlannedFault", "ServerCounters", "TokenBucket"]
 
 FAULT_KINDS = frozenset(
@@ -47,6 +49,9 @@ class Knobs:
     max_batch: int = 100
     oversize_status: int = 400
     bulk_item_delay: float = 0.0
+    # How far from the documented shapes the server strays (records, errors, throttle); its
+    # max_limit and burst, when set, take precedence over the knobs above.
+    variant: Variant = attrs.field(factory=Variant)
 
 
 @attrs.define

@@ -85,6 +85,9 @@ class Store:
         self._order: list[str] | None = None
         self._pages: dict[tuple[int, int], bytes] = {}
         self._new_id = _seed.fast_ids(self.rng)
+        # What a Variant does to a rendered record (``(endpoint, record) -> record``), applied
+        # before a charger's list item is cached; None (the documented shapes) costs nothing.
+        self.shaper: Callable[[Any, Record], Record] | None = None
         rng = self.rng
         _seed.seed_locations(self, rng, chargers // 10 + 1 if locations is None else locations)
         _seed.seed_users(self, rng, chargers // 2 if users is None else users)
@@ -137,6 +140,16 @@ class Store:
         self._pages.clear()
         if charger_id is not None:
             self._list_json.pop(charger_id, None)
+
+    def set_shaper(self, shaper: Callable[[Any, Record], Record] | None) -> None:
+        """Serve through ``shaper`` from now on: every cached rendering is dropped (and, with
+        ``prerender``, rendered again through it)."""
+        self.shaper = shaper
+        self._list_json.clear()
+        self.changed()
+        if self.prerender:
+            for charger_id in self.chargers:
+                self.charger_list_json(charger_id)
 
     def add_random_chargers(self, count: int) -> list[str]:
         """Add ``count`` seeded random chargers (with ports); returns their ids."""
@@ -304,7 +317,10 @@ class Store:
         """One charger's list item as JSON bytes, rendered once per change of that charger."""
         cached = self._list_json.get(charger_id)
         if cached is None:
-            cached = orjson.dumps(self.render_charger_list_item(self.chargers[charger_id]))
+            item = self.render_charger_list_item(self.chargers[charger_id])
+            if self.shaper is not None:
+                item = self.shaper("charger-list", item)
+            cached = orjson.dumps(item)
             self._list_json[charger_id] = cached
         return cached
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Container
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -20,8 +19,10 @@ from ._app import (
     json_response,
     page,
     page_bytes,
+    shaped,
     window,
 )
+from ._bulk_view import bulk_create
 from ._reports import add_report_routes
 from ._rules import (
     CHARGER_STATUSES,
@@ -97,75 +98,28 @@ async def list_chargers(request: web.Request) -> web.Response:
 
 async def get_charger(request: web.Request) -> web.Response:
     store = _sim(request).store
-    return json_response(store.render_charger_detail(_one(store.chargers, request)))
-
-
-class _Taken:
-    """Keys the store holds plus keys earlier in this batch, without copying the store's set."""
-
-    def __init__(self, store: set[str]) -> None:
-        self.store = store
-        self.batch: set[str] = set()
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.store or key in self.batch
-
-
-async def _bulk(
-    request: web.Request,
-    wrapper: str,
-    check: Callable[[Any, Container[str]], dict[str, Any]],
-    key: Callable[[Any], Any],
-    taken: set[str],
-    create: Callable[[Record], Record],
-    render: Callable[[Record], Any],
-    status: int,
-) -> web.Response:
-    """All-or-nothing bulk create: any item error → 400 with one error dict per item."""
-    sim = _sim(request)
-    try:
-        body = orjson.loads(await request.read())
-    except orjson.JSONDecodeError:
-        raise invalid({"non_field_errors": ["JSON parse error."]}) from None
-    items = body.get(wrapper) if isinstance(body, dict) else None
-    if not isinstance(items, list):
-        raise invalid({wrapper: ["This field is required."]})
-    if not items:
-        raise invalid({wrapper: ["This list may not be empty."]})
-    if len(items) > sim.knobs.max_batch:
-        if sim.knobs.oversize_status == 413:
-            return json_response({"detail": "Request entity too large."}, 413)
-        raise invalid(
-            {wrapper: [f"Ensure this field has no more than {sim.knobs.max_batch} elements."]}
-        )
-    if sim.knobs.bulk_item_delay:
-        await asyncio.sleep(sim.knobs.bulk_item_delay * len(items))
-    errors = []
-    seen = _Taken(taken)
-    for item in items:
-        found = check(item, seen)
-        errors.append(found)
-        if not found:
-            seen.batch.add(key(item))
-    if any(errors):
-        raise invalid({wrapper: errors})
-    created = [create(item) for item in items]
-    with sim.lock:
-        sim.counters.created_ids.extend(r.get("id") or r["uuid"] for r in created)
-    return json_response({wrapper: [render(r) for r in created]}, status)
+    render = shaped(request, "charger-detail", store.render_charger_detail)
+    return json_response(render(_one(store.chargers, request)))
 
 
 async def create_chargers(request: web.Request) -> web.Response:
-    store = _sim(request).store
+    sim = _sim(request)
+    store, shaper = sim.store, sim.shaper
+    render = store.render_charger_detail
+    if shaper is not None:  # the variant's status shape; records drift on reads only
+
+        def render(record: Record) -> Any:
+            return shaper.shape("charger-detail", store.render_charger_detail(record))
+
     taken = store.point_ids
-    return await _bulk(
+    return await bulk_create(
         request,
         "chargers",
         check_charger,
         lambda i: i["charger_point_id"],
         taken,
         store.create_charger,
-        store.render_charger_detail,
+        render,
         201,
     )
 
@@ -213,12 +167,14 @@ async def list_ports(request: web.Request) -> web.Response:
             return (value is None, value if value is not None else 0)
 
         rows.sort(key=sort_key, reverse=ordering.startswith("-"))
-    return page(request, rows, store.render_port)
+    return page(request, rows, shaped(request, "charger-port", store.render_port))
 
 
 async def get_port(request: web.Request) -> web.Response:
     store = _sim(request).store
-    return json_response(store.render_port(_one(store.ports, request)))
+    return json_response(
+        shaped(request, "charger-port", store.render_port)(_one(store.ports, request))
+    )
 
 
 async def update_port(request: web.Request) -> web.Response:
@@ -241,7 +197,7 @@ async def update_port(request: web.Request) -> web.Response:
                 str(value) if name in ("max_current", "current") and value is not None else value
             )
     store.changed(port["charger"])
-    return json_response(store.render_port(port))
+    return json_response(shaped(request, "charger-port", store.render_port)(port))
 
 
 def _port_action(action: str) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -301,6 +257,10 @@ async def port_action(request: web.Request, action: str) -> web.Response:
 # --- locations, users -------------------------------------------------------------------------
 
 
+def _as_is(record: Record) -> Record:
+    return record
+
+
 def _search(record: Record, text: str, *fields: str) -> bool:
     return any(text in str(record.get(f) or "").lower() for f in fields)
 
@@ -314,17 +274,18 @@ async def list_locations(request: web.Request) -> web.Response:
         if (custom_id is None or r["custom_id"] == custom_id)
         and (not search or _search(r, search, "custom_id", "formatted_address", "company_name"))
     ]
-    return page(request, rows, lambda r: r)
+    return page(request, rows, shaped(request, "location", _as_is))
 
 
 async def get_location(request: web.Request) -> web.Response:
-    return json_response(_one(_sim(request).store.locations, request))
+    render = shaped(request, "location", _as_is)
+    return json_response(render(_one(_sim(request).store.locations, request)))
 
 
 async def create_locations(request: web.Request) -> web.Response:
     store = _sim(request).store
     taken = store.location_ids
-    return await _bulk(
+    return await bulk_create(
         request,
         "locations",
         check_location,
@@ -350,17 +311,18 @@ async def list_users(request: web.Request) -> web.Response:
         and (status is None or r["status"] == status)
         and (not search or _search(r, search, "email", "first_name", "last_name"))
     ]
-    return page(request, rows, lambda r: r)
+    return page(request, rows, shaped(request, "user", _as_is))
 
 
 async def get_user(request: web.Request) -> web.Response:
-    return json_response(_one(_sim(request).store.users, request))
+    render = shaped(request, "user", _as_is)
+    return json_response(render(_one(_sim(request).store.users, request)))
 
 
 async def create_users(request: web.Request) -> web.Response:
     store = _sim(request).store
     taken = store.emails
-    return await _bulk(
+    return await bulk_create(
         request,
         "users",
         check_user,

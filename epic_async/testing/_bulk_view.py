@@ -1,0 +1,98 @@
+"""All-or-nothing bulk creates (``POST chargers``, ``locations``, ``users``) and the shapes DRF and
+the proxies in front of it give their errors: per-item errors as a list or a dict keyed by index,
+and the several answers to a batch over the server's maximum (see ``Variant``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Container
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from ._app import SIM, SimState, invalid, json_response
+from ._rules import NON_FIELD_ERRORS, indexed_errors
+from ._store import Record
+from ._variant import Oversize
+
+__all__ = ["bulk_create", "oversize_answer"]
+
+# What nginx answers when client_max_body_size is exceeded: the request never reaches DRF.
+PROXY_413 = (
+    "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"
+    "<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+
+class _Taken:
+    """Keys the store holds plus keys earlier in this batch, without copying the store's set."""
+
+    def __init__(self, store: set[str]) -> None:
+        self.store = store
+        self.batch: set[str] = set()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.store or key in self.batch
+
+
+def oversize_answer(sim: SimState, wrapper: str) -> web.Response:
+    """The answer to a batch of more than ``max_batch`` items, in the variant's shape."""
+    shape: Oversize | None = sim.knobs.variant.oversize
+    if shape is None:  # the oversize_status knob decides, as it always has
+        shape = "413_json" if sim.knobs.oversize_status == 413 else "key_list"
+    if shape == "413_json":
+        return json_response({"detail": "Request entity too large."}, 413)
+    if shape == "413_html":
+        return web.Response(text=PROXY_413, status=413, content_type="text/html")
+    if shape == "413_empty":
+        return web.Response(status=413)
+    message = [f"Ensure this field has no more than {sim.knobs.max_batch} elements."]
+    # NON_FIELD_ERRORS is renamed to the variant's key by the error middleware, like every 400.
+    if shape == "top_list":
+        raise invalid({NON_FIELD_ERRORS: message})
+    if shape == "key_non_field":  # DRF's ListSerializer(max_length=N) inside a parent serializer
+        raise invalid({wrapper: {NON_FIELD_ERRORS: message}})
+    raise invalid({wrapper: message})
+
+
+async def bulk_create(
+    request: web.Request,
+    wrapper: str,
+    check: Callable[[Any, Container[str]], dict[str, Any]],
+    key: Callable[[Any], Any],
+    taken: set[str],
+    create: Callable[[Record], Record],
+    render: Callable[[Record], Any],
+    status: int,
+) -> web.Response:
+    """All-or-nothing bulk create: any item error → 400 with one error dict per item."""
+    sim: SimState = request.app[SIM]
+    try:
+        body = orjson.loads(await request.read())
+    except orjson.JSONDecodeError:
+        raise invalid({NON_FIELD_ERRORS: ["JSON parse error."]}) from None
+    items = body.get(wrapper) if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise invalid({wrapper: ["This field is required."]})
+    if not items:
+        raise invalid({wrapper: ["This list may not be empty."]})
+    if len(items) > sim.knobs.max_batch:
+        return oversize_answer(sim, wrapper)
+    if sim.knobs.bulk_item_delay:
+        await asyncio.sleep(sim.knobs.bulk_item_delay * len(items))
+    errors = []
+    seen = _Taken(taken)
+    for item in items:
+        found = check(item, seen)
+        errors.append(found)
+        if not found:
+            seen.batch.add(key(item))
+    if any(errors):
+        dict_form = sim.knobs.variant.per_item_errors == "dict"
+        raise invalid({wrapper: indexed_errors(errors) if dict_form else errors})
+    created = [create(item) for item in items]
+    with sim.lock:
+        sim.counters.created_ids.extend(r.get("id") or r["uuid"] for r in created)
+    return json_response({wrapper: [render(r) for r in created]}, status)
