@@ -12,12 +12,14 @@ import enum
 import io
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+import typing
+from collections.abc import AsyncIterator, Callable, Container, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+import attrs
 import orjson
 from rich.console import Console
 from rich.table import Table
@@ -26,6 +28,7 @@ from .._client import EpicClient
 from .._pagination import Pager
 from .._ratelimit import RateLimit
 from .._reads import unstructure
+from .._typeinfo import without_none
 from ._progress import make_progress
 
 __all__ = [
@@ -150,22 +153,46 @@ def to_json(obj: Any) -> dict[str, Any]:
     return result
 
 
-def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(
+    data: dict[str, Any], prefix: str = "", leaves: Container[str] = ()
+) -> dict[str, Any]:
     """Nested JSON as one flat row: ``{"status": {"key": "X", "value": "x"}}`` → ``status=X``,
-    other objects as dotted columns, lists as JSON text."""
+    other objects as dotted columns, lists as JSON text. An object in a column of ``leaves`` (a
+    value that did not fit its field, as the API sent it) stays whole, as JSON text."""
     row: dict[str, Any] = {}
     for name, value in data.items():
         column = f"{prefix}{name}"
         if isinstance(value, dict):
             if set(value) <= {"key", "value"} and "key" in value:
                 row[column] = value["key"]
+            elif column in leaves:
+                row[column] = orjson.dumps(value).decode()
             else:
-                row.update(flatten(value, f"{column}."))
+                row.update(flatten(value, f"{column}.", leaves))
         elif isinstance(value, list):
             row[column] = orjson.dumps(value).decode() if value else ""
         else:
             row[column] = "" if value is None else value
     return row
+
+
+def model_columns(cls: type, prefix: str = "") -> list[str]:
+    """The flat columns of a read model, as :func:`flatten` names them: nested models as dotted
+    columns, ``{key, value}`` objects and lists as one column each."""
+    if not attrs.has(cls):
+        return [prefix.rstrip(".")] if prefix else []
+    hints = typing.get_type_hints(cls)
+    columns: list[str] = []
+    for field in attrs.fields(cls):
+        if field.name == "extra":
+            continue
+        inner, _ = without_none(hints[field.name])
+        names = {a.name for a in attrs.fields(inner)} if attrs.has(inner) else set()
+        if attrs.has(inner) and names != {"extra", "key", "value"}:
+            columns.extend(model_columns(inner, f"{prefix}{field.name}."))
+        else:
+            columns.append(f"{prefix}{field.name}")
+    return columns
 
 
 # --- writing results ---------------------------------------------------------------------------
@@ -204,14 +231,17 @@ async def write_records(
                 count += 1
         elif fmt == "csv":
             writer: csv.DictWriter[str] | None = None
+            header: list[str] = []
             async for record in records:
-                row = flatten(to_json(record))
                 if writer is None:
+                    # The model's own columns, not the first row's: a drifted first record must
+                    # not decide the header (keys the model lacks are in JSON lines output only).
+                    header = model_columns(type(record)) or list(flatten(to_json(record)))
                     writer = csv.DictWriter(
-                        handle, fieldnames=list(row), extrasaction="ignore", restval=""
+                        handle, fieldnames=header, extrasaction="ignore", restval=""
                     )
                     writer.writeheader()
-                writer.writerow(row)
+                writer.writerow(flatten(to_json(record), leaves=header))
                 count += 1
         else:
             rows = []
