@@ -109,6 +109,9 @@ class SharedState:
             {
                 "Token-Authorization": prefix + config.api_key.reveal(),
                 "Accept": "application/json",
+                # DRF translates its messages: English ones are what the SDK recognises (for
+                # example "Ensure this field has no more than 50 elements.").
+                "Accept-Language": "en",
                 "User-Agent": _USER_AGENT,
             }
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aiohttp
 import pytest
@@ -83,3 +84,15 @@ async def test_the_auth_header_is_the_raw_key(server: FakeEpicServer) -> None:
             await client.chargers.list(max_items=1).collect()
     async with make_client(server) as client:
         assert len(await client.chargers.list(max_items=3).collect()) == 3
+
+
+async def test_every_request_carries_the_key_json_and_english(mock_api: Any) -> None:
+    """English answers are what the SDK recognises in DRF's messages ("no more than 50 elements")."""
+    url = "https://demo.epiccharging.com/api/external/v1/charger/abc/"
+    mock_api.get(url, payload={"id": "abc", "charger_point_id": "CP", "status": {"key": "X"}})
+    async with EpicClient(api_key="k-123", tenant="demo", rate_limit=None) as client:
+        await client.chargers.get("abc")
+    (request,) = [call for calls in mock_api.requests.values() for call in calls]
+    headers = request.kwargs["headers"]
+    assert headers["Token-Authorization"] == "k-123"
+    assert headers["Accept"] == "application/json" and headers["Accept-Language"] == "en"
