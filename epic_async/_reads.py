@@ -143,9 +143,21 @@ def _fast_open_enum(tp: Any) -> Hook:
     return structure_open_enum
 
 
+def _read_bool(value: Any) -> bool:
+    """JSON booleans, and their spellings no one could read otherwise: ``"true"``/``"false"``
+    in any case, ``1``/``0``. (Create rows from a spreadsheet accept more: ``"yes"``, ``"n"``.)"""
+    if value is True or value is False:
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if value.__class__ is int and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{value!r} is not a valid boolean.")
+
+
 _SCALARS: dict[type, Callable[[Any], Any]] = {
     str: _scalars.to_str,
-    bool: _scalars.to_bool,
+    bool: _read_bool,
     int: _scalars.to_int,
     float: _scalars.to_float,
 }
@@ -319,7 +331,7 @@ def _coercer_of(tp: Any) -> Coercer:
         return _coerce_tuple(args)
     if tp is str:
         return _coerce_str
-    scalar = {int: _scalars.to_int, float: _scalars.to_float, bool: _scalars.to_bool}.get(tp)
+    scalar = {int: _scalars.to_int, float: _scalars.to_float, bool: _read_bool}.get(tp)
     if scalar is not None:
         return _coerce_scalar(scalar)
     if tp is datetime:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from epic_async import EpicClient, ResponseValidationError
+from epic_async import EpicClient, ResponseValidationError, SyncEpicClient
 from epic_async._reads import structure, unstructure
 from epic_async.cli import main
 from epic_async.cli._common import model_columns
@@ -235,3 +235,25 @@ def test_the_cli_exports_every_report_row_whatever_the_variant(
     assert all(row["charger_id"] for row in rows)
     fields = {a.name for a in REPORT_MODELS[report].__attrs_attrs__} - {"extra"}
     assert all(fields <= set(record) for record in records)  # JSON lines: every field, and more
+
+
+def test_sync_client_and_cli_take_strict(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.ERROR, logger="epic_async")
+    drifting = FakeEpicServer(chargers=40, seed=6, variant=Variant(drift_share=0.5))
+    with drifting.run_in_thread() as fake:
+        options: dict[str, Any] = {"api_key": fake.api_key, "base_url": fake.base_url}
+        with SyncEpicClient(**options, rate_limit=None) as tolerant:
+            assert len(tolerant.chargers.list().collect()) == 40
+        strict = SyncEpicClient(**options, rate_limit=None, strict=True)
+        with strict, pytest.raises(ResponseValidationError, match="strict=True"):
+            strict.chargers.list().collect()
+        monkeypatch.setenv("EPIC_API_KEY", fake.api_key)
+        base = ["--base-url", fake.base_url, "--quiet", "chargers", "list", "--format", "jsonl"]
+        assert main(base) == 0
+        assert len(capsys.readouterr().out.splitlines()) == 40
+        assert main([*base, "--strict"]) != 0
+        assert "does not fit the model" in capsys.readouterr().err

@@ -309,3 +309,16 @@ def test_strict_takes_new_enum_values_and_what_drf_habitually_sends() -> None:
     )
     charger = Reader(strict=True).structure(item, Charger)
     assert charger.status.key == "HIBERNATING" and charger.temperature == 21.5
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"), [("true", True), ("False", False), (1, True), (0, False)]
+)
+def test_booleans_in_the_spellings_no_one_could_read_otherwise(sent: Any, read: bool) -> None:
+    assert structure(drifted(id_tag_required=sent), Charger).id_tag_required is read
+
+
+@pytest.mark.parametrize("sent", ["", "yes", "n", 2, 0.0])
+def test_a_boolean_that_would_need_a_guess_is_kept_raw(sent: Any) -> None:
+    charger = structure(drifted(id_tag_required=sent), Charger)
+    assert charger.id_tag_required is None and charger.extra == {"id_tag_required": sent}
