@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
@@ -102,11 +103,13 @@ class EpicClient:
             strict=strict,
         )
         self._transport = Transport(shared, retry=retry, timeouts=timeouts)
+        self._owner = True  # closing is this client's job, not its with_options() copies'
 
     @classmethod
     def _from_transport(cls, transport: Transport) -> Self:
         client = cls.__new__(cls)
         client._transport = transport
+        client._owner = False
         return client
 
     def with_options(
@@ -183,3 +186,21 @@ class EpicClient:
 
     def __repr__(self) -> str:
         return f"EpicClient(base_url={self.base_url!r}{', closed' if self.closed else ''})"
+
+    def __del__(self) -> None:
+        # Only a client that opened a connection pool of its own, and never closed it, warns:
+        # aiohttp's "Unclosed client session" alone does not say what to do.
+        shared = getattr(getattr(self, "_transport", None), "shared", None)
+        if (
+            getattr(self, "_owner", False)
+            and shared is not None
+            and not shared.closed
+            and shared._owns_session
+            and shared._session is not None
+        ):
+            warnings.warn(
+                f"unclosed {self!r}: call `await client.aclose()` when done, or use "
+                "`async with EpicClient(...) as client:`",
+                ResourceWarning,
+                stacklevel=2,
+            )

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from ._typeinfo import is_read_model, without_none
+from ._typeinfo import is_read_model, sequence_item, without_none
 
 __all__ = ["make_read_function"]
 
@@ -110,14 +110,15 @@ def _convert(
         return [
             f"{indent}if {none_ok}{value}.__class__ is not __e{i}: {value} = __h{i}({value}, __t{i})"
         ]
-    if typing.get_origin(inner) is list and is_read_model(typing.get_args(inner)[0]):
-        item = typing.get_args(inner)[0]
+    item = sequence_item(inner)
+    if item is not None and is_read_model(item):
         globs[f"__i{i}"], globs[f"__it{i}"] = get_hook(item), item
+        globs[f"__s{i}"] = typing.get_origin(inner)  # tuple (read models) or list
         guard = f"if {value} is not None:" if nullable else "if True:"
         return [
             f"{indent}{guard}",
             f"{indent}    if {value}.__class__ is not list: raise TypeError('expected a list')",
-            f"{indent}    {value} = [__i{i}(e, __it{i}) for e in {value}]",
+            f"{indent}    {value} = __s{i}([__i{i}(e, __it{i}) for e in {value}])",
         ]
     guard = f"if {value} is not None: " if nullable else ""
     return [f"{indent}{guard}{value} = __h{i}({value}, __t{i})"]

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Hashable, Mapping
-from typing import Generic, TypeVar
+from collections.abc import AsyncIterator, Callable, Generator, Hashable, Mapping
+from typing import Any, Generic, NoReturn, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -116,6 +116,12 @@ class Pager(Generic[T]):
     def __aiter__(self) -> AsyncIterator[T]:
         return self._iterate_items()
 
+    def __await__(self) -> Generator[Any, None, NoReturn]:
+        raise TypeError(
+            "a Pager is not awaitable: use `await pager.collect()` for a list, or "
+            "`async for item in pager` to stream"
+        )
+
     async def collect(self) -> list[T]:
         """Every item, in a list (use ``async for`` to stream instead)."""
         return [item async for item in self]
@@ -162,7 +168,11 @@ class Pager(Generic[T]):
             metrics.records += len(out)
             return out
 
-        first = await self._fetch(0, self._page_size)
+        # A page no larger than what was asked for: max_items=2 asks for 2 records, not 100.
+        first_limit = (
+            self._page_size if remaining is None else max(1, min(self._page_size, remaining))
+        )
+        first = await self._fetch(0, first_limit)
         self.count = first.count
         page = fresh(first.items)
         if page:

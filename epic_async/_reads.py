@@ -51,7 +51,7 @@ from cattrs.preconf.orjson import OrjsonConverter, make_converter
 from . import _scalars
 from ._errors import ResponseValidationError
 from ._fastread import make_read_function
-from ._typeinfo import fixed_tuple, is_read_model, open_enum, without_none
+from ._typeinfo import fixed_tuple, is_read_model, open_enum, sequence_item, without_none
 from .models import (
     ChargerReportRow,
     ChargerStatusReportRow,
@@ -193,6 +193,25 @@ def _fast_tuple(converter: OrjsonConverter) -> Callable[[Any], Hook]:
     return factory
 
 
+def _fast_sequence(converter: OrjsonConverter) -> Callable[[Any], Hook]:
+    """``tuple[X, ...]`` and ``list[X]`` from a JSON array only (cattrs would take a string as
+    a sequence of characters)."""
+
+    def factory(tp: Any) -> Hook:
+        item = sequence_item(tp)
+        kind = typing.get_origin(tp)
+        hook = converter.get_structure_hook(item)
+
+        def structure_sequence(value: Any, _: Any) -> Any:
+            if value.__class__ is not list:
+                raise TypeError(f"expected a list, got {type(value).__name__}")
+            return kind([hook(v, item) for v in value])
+
+        return structure_sequence
+
+    return factory
+
+
 def _make_fast_converter() -> OrjsonConverter:
     converter = make_converter(detailed_validation=False)
     for cls, coerce in _SCALARS.items():
@@ -207,6 +226,9 @@ def _make_fast_converter() -> OrjsonConverter:
     )
     converter.register_structure_hook_factory(
         lambda t: fixed_tuple(t) is not None, _fast_tuple(converter)
+    )
+    converter.register_structure_hook_factory(
+        lambda t: sequence_item(t) is not None, _fast_sequence(converter)
     )
     converter.register_structure_hook_factory(
         is_read_model, lambda cls: make_read_function(cls, converter.get_structure_hook)
@@ -324,8 +346,9 @@ def _coercer_of(tp: Any) -> Coercer:
         return _coerce_open_enum(enum_cls)
     if is_read_model(tp):
         return _coerce_model(tp)
-    if typing.get_origin(tp) is list:
-        return _coerce_list(typing.get_args(tp)[0])
+    item = sequence_item(tp)
+    if item is not None:
+        return _coerce_sequence(item, typing.get_origin(tp))
     args = fixed_tuple(tp)
     if args is not None:
         return _coerce_tuple(args)
@@ -385,8 +408,8 @@ def _coerce_open_enum(enum_cls: type[Enum]) -> Coercer:
     return coerce_open_enum
 
 
-def _coerce_list(item_tp: Any) -> Coercer:
-    def coerce_list(value: Any, path: str, issues: Issues) -> tuple[bool, Any]:
+def _coerce_sequence(item_tp: Any, kind: Callable[[list[Any]], Any]) -> Coercer:
+    def coerce_sequence(value: Any, path: str, issues: Issues) -> tuple[bool, Any]:
         if not isinstance(value, list):
             return _MISFIT
         coerce = _coercer(item_tp)
@@ -396,9 +419,9 @@ def _coerce_list(item_tp: Any) -> Coercer:
             if not fits:
                 return _MISFIT  # the list is kept whole, as it came: never a silent gap
             out.append(typed)
-        return True, out
+        return True, kind(out)
 
-    return coerce_list
+    return coerce_sequence
 
 
 def _coerce_tuple(args: tuple[Any, ...]) -> Coercer:

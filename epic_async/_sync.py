@@ -114,16 +114,17 @@ class SyncPager(Generic[T]):
     def pages(self) -> Iterator[list[T]]:
         """Pages as lists of items."""
         pages: AsyncIterator[list[T]] = self._pager.pages()
+        step = _Step()
         try:
             while True:
                 try:
-                    page = self._runner.run(_next_page(pages))
+                    page = self._runner.run(_next_page(pages, step))
                 except StopAsyncIteration:
                     return
                 yield page
         finally:
             if not self._runner.loop.is_closed():
-                self._runner.run(_aclose(pages))
+                self._runner.run(_aclose(pages, step))
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
@@ -134,11 +135,23 @@ class SyncPager(Generic[T]):
         return [item for page in self.pages() for item in page]
 
 
-async def _next_page(pages: AsyncIterator[list[T]]) -> list[T]:
+class _Step:
+    """The loop task taking the next page, so that closing waits for it to unwind first."""
+
+    task: asyncio.Task[Any] | None = None
+
+
+async def _next_page(pages: AsyncIterator[list[T]], step: _Step) -> list[T]:
+    step.task = asyncio.current_task()
     return await pages.__anext__()
 
 
-async def _aclose(pages: AsyncIterator[Any]) -> None:
+async def _aclose(pages: AsyncIterator[Any], step: _Step) -> None:
+    # After Ctrl-C the caller cancelled the step's task, but the cancellation is only delivered
+    # on a later turn of the loop: closing the generator before the task has unwound would fail
+    # with "aclose(): asynchronous generator is already running".
+    if step.task is not None and not step.task.done():
+        await asyncio.wait([step.task])
     aclose = getattr(pages, "aclose", None)
     if aclose is not None:
         await aclose()

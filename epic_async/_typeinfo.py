@@ -9,7 +9,7 @@ from typing import Any
 
 from .models import ReadModel
 
-__all__ = ["fixed_tuple", "is_read_model", "open_enum", "without_none"]
+__all__ = ["fixed_tuple", "is_read_model", "open_enum", "sequence_item", "without_none"]
 
 
 def _union_args(tp: Any) -> tuple[Any, ...] | None:
@@ -38,6 +38,17 @@ def open_enum(tp: Any) -> type[Enum] | None:
 
 def is_read_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, ReadModel)
+
+
+def sequence_item(tp: Any) -> Any:
+    """``tuple[X, ...]`` or ``list[X]`` → X; anything else → None."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is list and len(args) == 1:
+        return args[0]
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return args[0]
+    return None
 
 
 def fixed_tuple(tp: Any) -> tuple[Any, ...] | None:

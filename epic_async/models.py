@@ -72,6 +72,7 @@ __all__ = [
     "UserCreate",
     "UserRole",
     "UserStatus",
+    "WriteModel",
 ]
 
 T = TypeVar("T")
@@ -278,6 +279,27 @@ class ReadModel:
 
     extra: Mapping[str, Any] | None = field(default=None, hash=False)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data keyed by the API's field names: datetimes as ISO 8601 strings, enums
+        as their values, and what did not fit merged back from ``extra`` as the API sent it.
+
+        >>> from epic_async.models import ChargerStatusInfo, ChargerStatus
+        >>> ChargerStatusInfo(key=ChargerStatus.AVAILABLE, value="Available").to_dict()
+        {'key': 'AVAILABLE', 'value': 'Available'}
+        """
+        from ._codec import json_ready  # the wire format lives in the converter layer
+        from ._reads import unstructure
+
+        data: dict[str, Any] = json_ready(unstructure(self))
+        return data
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as a compact JSON string."""
+        from ._codec import dumps
+        from ._reads import unstructure
+
+        return dumps(unstructure(self)).decode()
+
     def __repr__(self) -> str:
         parts = [
             f"{a.name}={getattr(self, a.name)!r}"
@@ -287,6 +309,33 @@ class ReadModel:
         if self.extra is not None:
             parts.append(f"extra={self.extra!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+class WriteModel:
+    """Base of the create models: what a row sends, as JSON-ready data on request."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row's JSON body entry, keyed by the API's field names, leaving out the fields
+        that were not given (DRF treats a missing field and ``null`` differently).
+
+        >>> from epic_async.models import DriverCreate
+        >>> DriverCreate(driver_license="X1").to_dict()
+        {'driver_license': 'X1'}
+        """
+        from ._codec import json_ready  # the wire format lives in the converter layer
+        from ._writes import unstructure_create
+
+        data: dict[str, Any] = json_ready(unstructure_create(self))
+        return data
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as a compact JSON string."""
+        from ._codec import dumps
+        from ._writes import unstructure_create
+
+        return dumps(unstructure_create(self)).decode()
 
 
 # --- status objects: {"key": ..., "value": ...} ---------------------------------------------
@@ -344,7 +393,7 @@ class Charger(ReadModel):
     payment_type: PaymentType | str | None = None
     id_tag_required: bool | None = None
     customer_qr_code: str | None = None
-    ports: list[ChargerPortSummary] = field(factory=list)
+    ports: tuple[ChargerPortSummary, ...] = ()
     charger_group: str | None = None
 
 
@@ -373,7 +422,7 @@ class ChargerDetail(ReadModel):
     status: ChargerStatusInfo
     payment_type: PaymentType | str | None = None
     customer_qr_code: str | None = None
-    ports: list[ChargerDetailPort] = field(factory=list)
+    ports: tuple[ChargerDetailPort, ...] = ()
     manufacturer: str | None = None
     model: str | None = None
     location_id: str | None = None
@@ -438,7 +487,7 @@ class Geometry(ReadModel):
 class AddressComponent(ReadModel):
     long_name: str
     short_name: str
-    types: list[str] = field(factory=list)
+    types: tuple[str, ...] = ()
 
 
 @frozen(kw_only=True, repr=False)
@@ -446,12 +495,12 @@ class PlacesApiData(ReadModel):
     place_id: str
     formatted_address: str
     geometry: Geometry | None = None
-    address_components: list[AddressComponent] = field(factory=list)
+    address_components: tuple[AddressComponent, ...] = ()
     utc_offset: int | None = None
 
 
 @frozen(kw_only=True)
-class ConnectivityWrite:
+class ConnectivityWrite(WriteModel):
     sim_card: str | None = None
     router_number: str | None = None
     fleet: str | None = None
@@ -506,8 +555,8 @@ class User(ReadModel):
     location_name: str | None = None
     mailing_address: str | None = None
     driver: Driver | None = None
-    id_tags: list[str] = field(factory=list)
-    chargers: list[str] = field(factory=list)
+    id_tags: tuple[str, ...] = ()
+    chargers: tuple[str, ...] = ()
     notification_settings: NotificationSetting | str | None = None
     created_at: datetime | None = None
 
@@ -531,7 +580,7 @@ class ChargerStatusReportRow(ReadModel):
     location_id: str | None = None
     location_name: str | None = None
     status: ChargerStatusInfo
-    ports: list[ChargerStatusReportPort] = field(factory=list)
+    ports: tuple[ChargerStatusReportPort, ...] = ()
     last_heartbeat_at: datetime | None = None
 
 
@@ -617,7 +666,7 @@ class Page(Generic[T]):
 
 
 @frozen(kw_only=True)
-class PortCreate:
+class PortCreate(WriteModel):
     """A port of a new charger. AC ports need ``max_current`` and ``current`` (amperes); DC ports
     need ``max_power`` and ``power`` (kW)."""
 
@@ -630,7 +679,7 @@ class PortCreate:
 
 
 @frozen(kw_only=True)
-class ChargerCreate:
+class ChargerCreate(WriteModel):
     """One row of ``POST chargers`` (DOC). ``charger_point_id`` must be unique on the tenant."""
 
     charger_point_id: str
@@ -650,7 +699,7 @@ class ChargerCreate:
 
 
 @frozen(kw_only=True)
-class PlacesApiDataCreate:
+class PlacesApiDataCreate(WriteModel):
     """Google Places data of a new location; ``geometry.location.lat/lng`` are required."""
 
     place_id: str
@@ -661,7 +710,7 @@ class PlacesApiDataCreate:
 
 
 @frozen(kw_only=True)
-class LocationCreate:
+class LocationCreate(WriteModel):
     """One row of ``POST locations`` (DOC). ``location`` is ``[latitude, longitude]``."""
 
     custom_id: str
@@ -678,13 +727,13 @@ class LocationCreate:
 
 
 @frozen(kw_only=True)
-class DriverCreate:
+class DriverCreate(WriteModel):
     driver_license: str | None = None
     is_allow_id_tag_activation: bool | None = None
 
 
 @frozen(kw_only=True)
-class UserCreate:
+class UserCreate(WriteModel):
     """One row of ``POST users`` (DOC). ``email`` must be unique on the tenant."""
 
     email: str

@@ -123,7 +123,7 @@ def test_reports_locations_users(fake: FakeEpicServer, capsys: pytest.CaptureFix
         run(fake, "reports", "faults", "--start-date", "2026-02-01", "--end-date", "2026-01-01")
         == 2
     )
-    assert "after end_date" in capsys.readouterr().err
+    assert "--start-date (2026-02-01) is after --end-date" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", list(REPORTS))

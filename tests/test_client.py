@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import aiohttp
@@ -96,3 +97,19 @@ async def test_every_request_carries_the_key_json_and_english(mock_api: Any) -> 
     headers = request.kwargs["headers"]
     assert headers["Token-Authorization"] == "k-123"
     assert headers["Accept"] == "application/json" and headers["Accept-Language"] == "en"
+
+
+async def test_an_unclosed_client_warns_with_the_fix(server: FakeEpicServer) -> None:
+    quiet = make_client(server)  # never sent anything: nothing to close, no warning
+    copy = make_client(server)
+    await copy.with_options(retry=RetryPolicy(max_attempts=2)).chargers.list(max_items=1).collect()
+    del quiet
+    gc.collect()
+    clients = [make_client(server)]
+    await clients[0].chargers.list(max_items=1).collect()
+    session = clients[0]._transport.shared._session
+    with pytest.warns(ResourceWarning, match=r"await client.aclose\(\)"):
+        clients.clear()  # the last reference: CPython finalises the client here
+    assert session is not None
+    await session.close()
+    await copy.aclose()  # the owner closes; its with_options() copy never warned

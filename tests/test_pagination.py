@@ -122,3 +122,22 @@ async def test_count_growing_mid_listing_still_yields_every_record_once(
             server.store.delete_charger(seen[10])  # shifts later offsets back by one
     assert len(seen) == len(set(seen))
     assert set(server.store.chargers) <= set(seen)
+
+
+async def test_max_items_asks_for_no_more_than_it_keeps(
+    server: FakeEpicServer, client: EpicClient
+) -> None:
+    assert len(await client.chargers.list(max_items=2).collect()) == 2
+    assert len(await client.chargers.list(max_items=150, page_size=100).collect()) == 150
+    queries = [query for _, path, query, _ in server.counters.request_log if path == "charger/"]
+    assert [(q["limit"], q["offset"]) for q in queries] == [
+        ("2", "0"),
+        ("100", "0"),
+        ("100", "100"),
+    ]
+
+
+async def test_awaiting_a_pager_says_what_to_do_instead(client: EpicClient) -> None:
+    pager = client.chargers.list()
+    with pytest.raises(TypeError, match=r"await pager.collect\(\)"):
+        await pager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from datetime import UTC, datetime
 from typing import Any
@@ -322,3 +323,32 @@ def test_booleans_in_the_spellings_no_one_could_read_otherwise(sent: Any, read: 
 def test_a_boolean_that_would_need_a_guess_is_kept_raw(sent: Any) -> None:
     charger = structure(drifted(id_tag_required=sent), Charger)
     assert charger.id_tag_required is None and charger.extra == {"id_tag_required": sent}
+
+
+# --- models as values: hashable, and JSON-ready on request ------------------------------------
+
+
+def test_read_models_are_hashable_and_hold_tuples() -> None:
+    charger = structure(LIST_ITEM, Charger)
+    assert isinstance(charger.ports, tuple)
+    assert hash(charger) == hash(structure(LIST_ITEM, Charger))
+    assert len({charger, structure(LIST_ITEM, Charger)}) == 1
+    user = structure({"uuid": "u", "email": "a@b.co", "id_tags": ["T1", "T2"]}, User)
+    assert user.id_tags == ("T1", "T2") and hash(user)
+
+
+def test_a_string_is_never_read_as_a_sequence_of_characters() -> None:
+    user = structure({"uuid": "u", "email": "a@b.co", "id_tags": "T1"}, User)
+    raw: object = user.id_tags  # a required field keeps what came, whatever its type
+    assert raw == "T1" and user.extra == {"id_tags": "T1"}
+
+
+def test_to_dict_and_to_json_give_the_api_s_names_iso_datetimes_enum_values_and_extra() -> None:
+    charger = structure(drifted(telemetry={"v": 1}), Charger)
+    data = charger.to_dict()
+    assert data["status"] == {"key": "AVAILABLE", "value": "Available"}
+    assert data["payment_type"] == "PAID" and data["telemetry"] == {"v": 1}
+    assert isinstance(data["ports"], list)
+    assert data["ports"][0]["charging_start_at"].startswith("2026-")
+    assert json.loads(json.dumps(data)) == data == json.loads(charger.to_json())
+    assert structure(data, Charger) == charger

@@ -22,7 +22,7 @@ from epic_async import ResponseValidationError
 from epic_async import models as models_module
 from epic_async._codec import dumps, loads
 from epic_async._reads import Reader, identity_field, unstructure
-from epic_async._typeinfo import fixed_tuple, is_read_model, open_enum, without_none
+from epic_async._typeinfo import fixed_tuple, is_read_model, open_enum, sequence_item, without_none
 
 READ_MODELS = sorted(
     (
@@ -55,8 +55,9 @@ def sample(tp: Any) -> Any:
         return next(iter(enum_cls)).value
     if is_read_model(inner):
         return sample_record(inner)
-    if typing.get_origin(inner) is list:
-        return [sample(typing.get_args(inner)[0])]
+    item = sequence_item(inner)
+    if item is not None:
+        return [sample(item)]
     args = fixed_tuple(inner)
     if args is not None:
         return [sample(a) for a in args]

@@ -8,6 +8,7 @@ import inspect
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -174,3 +175,35 @@ def test_keyboard_interrupt_cancels_the_work_on_the_loop(server_in_thread: FakeE
 
         assert client._runner.run(pending()) == 0
         assert client.chargers.get(charger_id).id == charger_id  # the client still works
+
+
+def _interrupt_once_more_requests_arrive(server: FakeEpicServer, seen: int) -> None:
+    """The readiness handshake: SIGINT only once the next pages are on the wire (bounded wait)."""
+    for _ in range(5_000):
+        if server.counters.requests > seen:
+            break
+        time.sleep(0.001)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_ctrl_c_in_a_for_loop_over_a_listing_is_a_plain_keyboard_interrupt(
+    server_in_thread: FakeEpicServer,
+) -> None:
+    with sync_client(server_in_thread) as client:
+        for _ in range(20):
+            server_in_thread.configure(latency=0.0)
+            items = iter(client.chargers.list(page_size=5, concurrency=4))
+            next(items)  # the first page is in: the listing is under way
+            server_in_thread.configure(latency=30.0)  # the pages still to come hang
+            sender = threading.Thread(
+                target=_interrupt_once_more_requests_arrive,
+                args=(server_in_thread, server_in_thread.counters.requests),
+            )
+            sender.start()
+            with pytest.raises(KeyboardInterrupt) as caught:
+                for _ in items:
+                    pass
+            sender.join()
+            assert caught.type is KeyboardInterrupt and caught.value.__context__ is None
+        server_in_thread.configure(latency=0.0)
+        assert len(client.chargers.list(max_items=7).collect()) == 7  # the client still works

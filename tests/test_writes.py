@@ -59,3 +59,11 @@ def test_strict_enums_and_booleans_in_create_rows() -> None:
         structure_create({**ROW, "rfid_required": "maybe"}, ChargerCreate)
     with pytest.raises(CreateValidationError, match="expected a ChargerCreate or a dict"):
         structure_create(["CP-1"], ChargerCreate)
+
+
+def test_create_models_give_their_body_entry() -> None:
+    model = structure_create(ROW, ChargerCreate)
+    data = model.to_dict()
+    assert data == loads(dumps(unstructure_create(model)))
+    assert data["ports"][0]["connector_type"] == "CCS" and "custom_id" not in data
+    assert loads(model.to_json()) == data

@@ -29,6 +29,7 @@ from .._pagination import Pager
 from .._ratelimit import RateLimit
 from .._reads import unstructure
 from .._typeinfo import without_none
+from ._parsing import CliParser, positive_number
 from ._progress import make_progress
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "client_options",
     "flag_options",
     "flatten",
+    "format_for",
     "make_client",
     "output_options",
     "stream_pager",
@@ -52,7 +54,7 @@ def client_options(*, top_level: bool) -> argparse.ArgumentParser:
 
     ``SUPPRESS`` defaults keep a sub-command's unset option from erasing the top-level value.
     """
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = CliParser(add_help=False)
     default = None if top_level else argparse.SUPPRESS
     group = parent.add_argument_group("connection")
     group.add_argument(
@@ -66,7 +68,10 @@ def client_options(*, top_level: bool) -> argparse.ArgumentParser:
         help="read the API key from FILE (default: $EPIC_API_KEY)",
     )
     group.add_argument(
-        "--rate", type=float, default=default, help="client rate limit, requests/s (default 10)"
+        "--rate",
+        type=positive_number,
+        default=default,
+        help="client rate limit, requests/s (default: 10)",
     )
     group.add_argument(
         "--strict",
@@ -85,7 +90,7 @@ def client_options(*, top_level: bool) -> argparse.ArgumentParser:
 
 def flag_options(*, top_level: bool) -> argparse.ArgumentParser:
     """``--debug`` and ``--quiet``, accepted before and after the command."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = CliParser(add_help=False)
     default = False if top_level else argparse.SUPPRESS
     parent.add_argument(
         "--debug", action="store_true", default=default, help="tracebacks and DEBUG logs"
@@ -95,8 +100,14 @@ def flag_options(*, top_level: bool) -> argparse.ArgumentParser:
 
 
 def output_options() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    parent = CliParser(add_help=False)
+    parent.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="output format (default: from the --output file's extension, .csv or .jsonl; "
+        "else table)",
+    )
     parent.add_argument(
         "--output", "-o", metavar="FILE", default=None, help="write results to FILE, not stdout"
     )
@@ -121,8 +132,6 @@ def make_client(args: argparse.Namespace) -> EpicClient:
     if getattr(args, "api_key_file", None) is None and not os.environ.get("EPIC_API_KEY"):
         raise ValueError("no API key: set EPIC_API_KEY or pass --api-key-file FILE")
     rate = getattr(args, "rate", None)
-    if rate is not None and rate <= 0:
-        raise ValueError(f"--rate must be > 0, got {rate}")
     limit = RateLimit() if rate is None else RateLimit(rate=rate, burst=max(1, int(rate)))
     return EpicClient(
         api_key=read_api_key(args),
@@ -153,9 +162,7 @@ def to_json(obj: Any) -> dict[str, Any]:
     return result
 
 
-def flatten(
-    data: dict[str, Any], prefix: str = "", leaves: Container[str] = ()
-) -> dict[str, Any]:
+def flatten(data: dict[str, Any], prefix: str = "", leaves: Container[str] = ()) -> dict[str, Any]:
     """Nested JSON as one flat row: ``{"status": {"key": "X", "value": "x"}}`` → ``status=X``,
     other objects as dotted columns, lists as JSON text. An object in a column of ``leaves`` (a
     value that did not fit its field, as the API sent it) stays whole, as JSON text."""
@@ -210,10 +217,17 @@ def open_output(path: str | None) -> Iterator[IO[str]]:
         raise ValueError(f"cannot write {path}: {exc.strerror}") from None
 
 
+def format_for(output: str | None) -> str:
+    """The format an output file's extension asks for: ``.csv``, ``.jsonl``/``.ndjson``, else a
+    table (pure)."""
+    suffix = Path(output).suffix.lower() if output and output != "-" else ""
+    return {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffix, "table")
+
+
 async def write_records(
     records: AsyncIterator[Any],
     *,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     columns: Sequence[str] | None = None,
     title: str | None = None,
@@ -223,6 +237,7 @@ async def write_records(
     ``columns`` picks the table's columns (CSV and JSONL always carry every field). Returns the
     number of records written.
     """
+    fmt = fmt or format_for(output)
     count = 0
     with open_output(output) as handle:
         if fmt == "jsonl":

@@ -27,6 +27,7 @@ from ..testing import FakeEpicServer
 from ._common import stream_pager, write_records
 from ._demo_data import write_chargers_csv, write_locations_csv
 from ._import import run_import
+from ._parsing import plain
 from ._progress import stderr_console
 from ._rows import read_rows
 
@@ -38,7 +39,7 @@ def add_demo_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> No
         "demo",
         parents=parents,
         help="run the SDK's main job against the embedded simulator",
-        description=__doc__,
+        description=plain(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -149,7 +150,12 @@ async def _import_stage(
 
 def _workdir(out_dir: str | None) -> Path:
     workdir = Path(out_dir or tempfile.mkdtemp(prefix="epic-async-demo-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ValueError(f"--out-dir {out_dir} is a file, not a directory") from None
+    except OSError as exc:
+        raise ValueError(f"cannot create --out-dir {out_dir}: {exc.strerror}") from None
     return workdir
 
 

@@ -59,10 +59,15 @@ REPORTS: dict[str, tuple[str, list[str]]] = {
 
 PagerFactory = Callable[[EpicClient, argparse.Namespace], Pager[Any]]
 
+#: ``get`` of an id the API does not have: the API's answer (404), so the API error code.
+EXIT_NOT_FOUND = 3
+
 
 def _listing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-items", type=int, default=None, help="stop after N records")
-    parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument(
+        "--page-size", type=int, default=100, help="records per page asked for (the API may cap it)"
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="pages fetched at once")
 
 
@@ -115,12 +120,13 @@ def add_get_command(
                 if item is not None:
                     yield item
 
-        await write_records(
-            records(), fmt=args.format, output=args.output, columns=COLUMNS[columns]
-        )
+        if len(missing) < len(found):  # nothing to print when nothing was found
+            await write_records(
+                records(), fmt=args.format, output=args.output, columns=COLUMNS[columns]
+            )
         for object_id in missing:
             print(f"epic-async: not found: {object_id}", file=sys.stderr)
-        return 1 if missing else 0
+        return EXIT_NOT_FOUND if missing else 0
 
     parser.set_defaults(handler=run)
 

@@ -29,14 +29,16 @@ def add_resource_parsers(commands: Any, parents: list[argparse.ArgumentParser]) 
     add_list_command(sub, parents, "ports", _list_ports, _port_filters)
     add_port_actions(sub, parents)
 
-    locations = commands.add_parser("locations", help="list or import locations")
+    locations = commands.add_parser("locations", help="list, get or import locations")
     sub = locations.add_subparsers(dest="action", required=True, metavar="ACTION")
     add_list_command(sub, parents, "locations", _list_locations, _search_filter)
+    add_get_command(sub, parents, "locations", _get_locations, "locations")
     add_import_command(sub, connection, "locations")
 
-    users = commands.add_parser("users", help="list or import users")
+    users = commands.add_parser("users", help="list, get or import users")
     sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
     add_list_command(sub, parents, "users", _list_users, _user_filters)
+    add_get_command(sub, parents, "users", _get_users, "users")
     add_import_command(sub, connection, "users")
 
 
@@ -61,6 +63,14 @@ def _list_chargers(client: EpicClient, args: argparse.Namespace) -> Pager[Any]:
 
 async def _get_chargers(client: EpicClient, ids: list[str]) -> list[Any]:
     return list(await client.chargers.get_many(ids))
+
+
+async def _get_locations(client: EpicClient, ids: list[str]) -> list[Any]:
+    return list(await client.locations.get_many(ids))
+
+
+async def _get_users(client: EpicClient, ids: list[str]) -> list[Any]:
+    return list(await client.users.get_many(ids))
 
 
 def _port_filters(parser: argparse.ArgumentParser) -> None:

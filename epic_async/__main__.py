@@ -1,0 +1,5 @@
+"""``python -m epic_async``: the ``epic-async`` command line."""
+
+from .cli import main
+
+raise SystemExit(main())
