@@ -231,7 +231,7 @@ def _make_fast_converter() -> OrjsonConverter:
         lambda t: sequence_item(t) is not None, _fast_sequence(converter)
     )
     converter.register_structure_hook_factory(
-        is_read_model, lambda cls: make_read_function(cls, converter.get_structure_hook)
+        is_read_model, lambda cls: make_read_function(cls, converter.get_structure_hook, _aware)
     )
     converter.register_unstructure_hook_factory(is_read_model, _unstructure_model(converter))
     return converter
