@@ -324,7 +324,10 @@ def links(
     )
     prev = None
     if offset > 0:
-        prev = str(url.update_query(limit=limit, offset=max(offset - limit, 0)))
+        # DRF's LimitOffsetPagination drops `offset` from the link back to the first page.
+        back = offset - limit
+        first = url.update_query(limit=limit).without_query_params("offset")
+        prev = str(url.update_query(limit=limit, offset=back) if back > 0 else first)
     return nxt, prev
 
 
