@@ -29,8 +29,7 @@ from ._ratelimit import RateLimit
 from ._redis_limiter import RedisLimiter, SharedLimiterUnavailable
 from ._retry import RetryPolicy
 from ._sync import SyncEpicClient, SyncPager
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "DEFAULT_PATHS",
