@@ -40,13 +40,21 @@ def id_param(name: str, value: object) -> str:
 
 
 def enum_param(name: str, value: object, enum_cls: type[E]) -> str:
-    """An enum member or its exact string value."""
+    """An enum member or its value in any case (one rule for every input, as create rows read
+    them); sent in the spelling the API documents.
+
+    >>> from epic_async.models import ChargerStatus
+    >>> enum_param("status", "available", ChargerStatus)
+    'AVAILABLE'
+    """
     if isinstance(value, enum_cls):
         return str(value.value)
-    choices = [str(m.value) for m in enum_cls]
-    if isinstance(value, str) and value in choices:
-        return value
-    raise ValueError(f"{name}={value!r} is not a valid choice; valid choices: {', '.join(choices)}")
+    if isinstance(value, str):
+        for member in enum_cls:
+            if str(member.value).lower() == value.lower():
+                return str(member.value)
+    choices = ", ".join(str(m.value) for m in enum_cls)
+    raise ValueError(f"{name}={value!r} is not a valid choice; valid choices: {choices}")
 
 
 def ordering_param(name: str, value: object, enum_cls: type[E]) -> str:

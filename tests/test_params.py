@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 import pytest
 
+from epic_async import EpicClient
 from epic_async._params import (
     bool_param,
     date_param,
@@ -14,16 +15,18 @@ from epic_async._params import (
     int_choice_param,
 )
 from epic_async.models import ChargerStatus, PortStatus
+from epic_async.testing import FakeEpicServer
 
 
 def test_enum_accepts_member_or_string_and_lists_choices_otherwise() -> None:
     assert enum_param("status", ChargerStatus.AVAILABLE, ChargerStatus) == "AVAILABLE"
     assert enum_param("status", "CHARGING", ChargerStatus) == "CHARGING"
+    assert enum_param("status", "available", ChargerStatus) == "AVAILABLE"  # any case
     with pytest.raises(
         ValueError,
-        match=r"status='available' is not a valid choice; valid choices: DISABLED, AVAILABLE",
+        match=r"status='sleeping' is not a valid choice; valid choices: DISABLED, AVAILABLE",
     ):
-        enum_param("status", "available", ChargerStatus)
+        enum_param("status", "sleeping", ChargerStatus)
 
 
 def test_in_filters_join_with_commas_and_refuse_a_bare_string() -> None:
@@ -72,3 +75,20 @@ def test_ordering_takes_a_descending_prefix() -> None:
     assert ordering_param("ordering", PortOrdering.STATUS, PortOrdering) == "status"
     with pytest.raises(ValueError, match="ordering='-speed'"):
         ordering_param("ordering", "-speed", PortOrdering)
+
+
+async def test_filters_take_enum_values_in_any_case_and_send_the_documented_spelling(
+    server: FakeEpicServer, client: EpicClient
+) -> None:
+    await client.chargers.list(status="available", current_type="dc", max_items=1).collect()
+    await client.charger_ports.list(
+        status__in=["charging"], charger__payment_type="paid", max_items=1
+    ).collect()
+    await client.users.list(role="DRIVER", status="ACT", max_items=1).collect()
+    queries = {path: query for _, path, query, _ in server.counters.request_log}
+    assert (
+        queries["charger/"]["status"] == "AVAILABLE" and queries["charger/"]["current_type"] == "DC"
+    )
+    assert queries["charger-port/"]["status__in"] == "CHARGING"
+    assert queries["charger-port/"]["charger__payment_type"] == "Paid"
+    assert queries["user/"]["role"] == "driver" and queries["user/"]["status"] == "act"
