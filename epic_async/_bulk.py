@@ -1,43 +1,51 @@
-"""Bulk creation: validate, batch, send concurrently, and account for every row.
+"""Bulk creation, the I/O side: check rows, POST the planner's batches concurrently, file answers.
 
-The API's bulk POSTs are all-or-nothing transactions. So:
+The decisions live elsewhere, as pure code: :mod:`epic_async._rowcheck` and
+:mod:`epic_async._validation` read and check each row, :mod:`epic_async._bulk_answers` reads a
+refused batch's answer, :mod:`epic_async._bulk_plan` decides what to send next and which bucket
+each row ends in. This module only moves rows and bytes between them and the transport:
 
-- rows are validated client-side first; an invalid row fails with its index and never costs a
-  request;
-- a 400 with per-item errors fails exactly those items and resends the rest of the batch (nothing
-  of it was created); a "too many items" answer splits the batch and lowers the batch size;
-- 429 and connect failures are retried by the transport; a batch whose answer was lost after it
-  was sent is **never** resent blindly: its rows are ``unknown``, and ``reconcile=True`` looks
-  their unique keys up and resends only the rows the server does not hold.
+- a producer reads the input lazily (sync or async iterables), checks each row and hands it to
+  the planner, staying a few batches ahead of the senders, so a million-row generator streams
+  through bounded memory;
+- ``concurrency`` senders take the planner's next batch, POST it, and tell the planner what the
+  answer was (transport exceptions translated into planner answers in one place);
+- with ``reconcile=True``, rows whose answer was lost are looked up by their unique key once
+  everything was sent, and only the missing ones are sent again.
 
-Input is consumed lazily (sync or async iterables), at most ``concurrency`` batches ahead of the
-senders, so a million-row generator streams through bounded memory.
+A server's batch cap, once learned (from "Ensure this field has no more than 50 elements." or by
+halving after a 413), is kept for the client (and its ``with_options`` copies) and collection
+path, so later calls start at the right size.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._bulk_result import BulkFailure, BulkResult, BulkUnknown, Verdict, judge_batch_error
+from ._bulk_plan import Answer, Batch, Created, Lost, NotCreated, Planner, Refused, Row, Stop
+from ._bulk_result import BulkResult
 from ._codec import dumps, loads
 from ._errors import (
     APIStatusError,
     AuthenticationError,
     EpicConnectionError,
+    EpicError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
 )
+from ._rowcheck import RowChecker, Rules, UnknownFields, check_unknown_fields
 from ._transport import Transport
 from ._validation import DuplicateTracker
-from ._writes import structure_create, unstructure_create
 
-__all__ = ["BulkSpec", "CreatedCallback", "ProgressCallback", "run_bulk_create"]
+__all__ = ["BulkSpec", "CreatedCallback", "ProgressCallback", "remembered_cap", "run_bulk_create"]
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -45,6 +53,22 @@ T = TypeVar("T")
 ProgressCallback = Callable[[int, int | None], object]
 CreatedCallback = Callable[[int, Any], object]
 Lookup = Callable[[set[str]], Awaitable[Mapping[str, Any]]]
+
+_RECONCILE_ROUNDS = 3
+
+# Batch caps learned from servers: per client (the state it shares with its with_options()
+# copies, weakly: a closed client's entry goes with it), then per collection URL.
+_CAPS: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
+
+
+def remembered_cap(transport: Transport, url: str) -> int | None:
+    """The batch cap this client learned for ``url``, if it learned one."""
+    return _CAPS.get(transport.shared, {}).get(url)
+
+
+def _remember_cap(transport: Transport, url: str, cap: int) -> None:
+    caps = _CAPS.setdefault(transport.shared, {})
+    caps[url] = min(cap, caps.get(url, cap))
 
 
 @attrs.frozen
@@ -55,18 +79,9 @@ class BulkSpec(Generic[C, T]):
     wrapper: str  # the body's list key: "chargers", "locations", "users"
     create_cls: type[C]
     result_cls: type[T]
-    validate: Callable[[C], Mapping[str, Any]]
-    unique_key: Callable[[C], str]
+    rules: Rules  # cross-field rules (``_validation``)
+    key: Callable[[Mapping[str, Any]], str | None]  # the unique key of a body entry
     key_name: str  # for messages: "charger_point_id", "custom_id", "email"
-
-
-@attrs.define
-class _Row(Generic[C]):
-    index: int
-    item: Any  # as given by the caller (model or dict), reported back in failures
-    model: C
-    payload: dict[str, Any]
-    key: str
 
 
 def _check_args(batch_size: int, concurrency: int) -> None:
@@ -75,16 +90,9 @@ def _check_args(batch_size: int, concurrency: int) -> None:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
 
 
-async def _aiter_rows(items: Iterable[Any] | AsyncIterable[Any]) -> Any:
-    if isinstance(items, AsyncIterable):
-        async for item in items:
-            yield item
-    else:
-        for item in items:
-            yield item
+class _Run(Generic[C, T]):
+    """One ``create_many`` call: the planner, its senders, and what they created."""
 
-
-class _BulkRun(Generic[C, T]):
     def __init__(
         self,
         transport: Transport,
@@ -95,170 +103,209 @@ class _BulkRun(Generic[C, T]):
         on_progress: ProgressCallback | None,
         on_created: CreatedCallback | None,
         total: int | None,
+        reconcile: bool,
+        unknown_fields: UnknownFields,
     ) -> None:
         self.transport = transport
         self.spec = spec
-        self.batch_limit = batch_size
         self.concurrency = concurrency
         self.on_progress = on_progress
-        self.total = total
         self.on_created = on_created
-        self.created: list[tuple[int, T]] = []
+        self.total = total
+        self.checker = RowChecker(spec.create_cls, spec.rules, unknown_fields)
+        cap = min(batch_size, remembered_cap(transport, spec.url) or batch_size)
+        self.planner = Planner(cap, spec.wrapper, park_unknown=reconcile)
+        # Input index → created object (one dict, not a tuple per row: less for the collector).
+        self.created: dict[int, T] = {}
         self.streamed_indexes: list[int] = []  # with on_created: the objects are the caller's
-        self.failed: list[BulkFailure] = []
-        self.unknown: list[tuple[_Row[C], str]] = []
-        self.done = 0
-        self.abort: APIStatusError | None = None  # auth/path errors: every later row fails alike
+        self.reported = 0
+        self.changed = asyncio.Event()  # the planner has news: senders look again
+        self.room = asyncio.Event()  # a batch was taken or rows settled: the producer reads on
 
-    def _progress(self, rows: int) -> None:
-        self.done += rows
-        if self.on_progress is not None:
-            self.on_progress(self.done, self.total)
+    # --- bookkeeping ----------------------------------------------------------------------------
 
-    def _created(self, index: int, obj: T) -> None:
+    def _news(self) -> None:
+        """Wake the senders and the producer; report progress when rows were settled (it only
+        moves forward)."""
+        self.changed.set()
+        self.room.set()
+        settled = self.planner.settled
+        if settled != self.reported:
+            self.reported = settled
+            if self.on_progress is not None:
+                self.on_progress(settled, self.total)
+
+    def _file(self, index: int, obj: T) -> None:
         if self.on_created is None:
-            self.created.append((index, obj))
+            self.created[index] = obj
         else:
             self.streamed_indexes.append(index)
             self.on_created(index, obj)
 
-    def _fail(self, index: int, item: Any, errors: Mapping[str, Any]) -> None:
-        self.failed.append(BulkFailure(index=index, item=item, errors=errors))
+    # --- producing --------------------------------------------------------------------------------
 
-    def prepare(self, index: int, item: Any, duplicates: DuplicateTracker) -> _Row[C] | None:
-        """Structure and validate one input row; a bad row fails here, without a request."""
-        try:
-            model = structure_create(item, self.spec.create_cls)
-        except ValueError as exc:
-            self._fail(index, item, getattr(exc, "field_errors", {"non_field_errors": [str(exc)]}))
-            return None
-        errors = dict(self.spec.validate(model))
-        key = self.spec.unique_key(model)
-        duplicate = duplicates.check(key, index)
-        if duplicate:
-            errors.setdefault(self.spec.key_name, []).append(duplicate)
+    async def produce(self, items: Iterable[Any] | AsyncIterable[Any]) -> None:
+        """Check every input row and hand it to the planner, a few batches ahead of the senders."""
+        duplicates = DuplicateTracker(self.spec.key_name)
+        prepare, planner = self._prepare, self.planner
+        since = 0  # rows read since the last hand-over: one hand-over per batch's worth
+        if isinstance(items, AsyncIterable):
+            index = 0
+            async for item in items:
+                prepare(index, item, duplicates)
+                index += 1
+                since += 1
+                if since >= planner.cap:
+                    since = 0
+                    await self._hand_over()
+        else:
+            for index, item in enumerate(items):
+                prepare(index, item, duplicates)
+                since += 1
+                if since >= planner.cap:
+                    since = 0
+                    await self._hand_over()
+        planner.close_input()
+        self._news()
+
+    def _prepare(self, index: int, item: Any, duplicates: DuplicateTracker) -> None:
+        payload, errors = self.checker(item)
+        key = self.spec.key(payload)
+        if key is not None:
+            duplicate = duplicates.check(key, index)
+            if duplicate:
+                errors.setdefault(self.spec.key_name, []).append(duplicate)
+        row = Row(index, item, payload, key)
         if errors:
-            self._fail(index, item, errors)
-            return None
-        return _Row(index, item, model, unstructure_create(model), key)
+            self.planner.fail(row, errors)  # never costs a request
+        else:
+            self.planner.add(row)
 
-    async def send(self, batch: list[_Row[C]]) -> None:
-        """POST one batch and file each row; resend what a per-item rejection left valid."""
-        while batch:
-            if self.abort is not None:
-                self._fail_all(batch, str(self.abort))
-                self._progress(len(batch))
-                return
-            batch = await self._attempt(batch)
+    async def _hand_over(self) -> None:
+        """A batch's worth was read: let the senders run, and wait while enough is queued."""
+        planner = self.planner
+        self._news()
+        await asyncio.sleep(0)
+        while len(planner.fresh) >= (self.concurrency + 1) * planner.cap:
+            self.room.clear()
+            await self.room.wait()
 
-    async def _attempt(self, batch: list[_Row[C]]) -> list[_Row[C]]:
-        """One POST; returns the rows still to send (empty when all are filed)."""
-        body = dumps({self.spec.wrapper: [row.payload for row in batch]})
+    # --- sending ----------------------------------------------------------------------------------
+
+    async def send_all(self) -> None:
+        """Run ``concurrency`` senders until the planner has nothing left."""
+        async with asyncio.TaskGroup() as group:
+            for _ in range(self.concurrency):
+                group.create_task(self._sender())
+
+    async def _sender(self) -> None:
+        planner = self.planner
+        while True:
+            batch = planner.next_batch()
+            if batch is None:
+                if planner.finished:
+                    self.changed.set()  # the others see it too, and stop
+                    return
+                self.changed.clear()
+                await self.changed.wait()
+                continue
+            self.room.set()
+            answer = await self._post(batch)
+            planner.answer(batch, answer)
+            self._news()
+
+    async def _post(self, batch: Batch) -> Answer:
+        """POST one batch; the transport's outcome as a planner answer."""
+        rows = batch.rows
+        wrapper = self.spec.wrapper
+        body = dumps({wrapper: [row.payload for row in rows]})
+        # While in flight the body holds the rows' entries: let the dicts go (a created batch
+        # never needs them again), so the collector does not carry them through its generations.
+        for row in rows:
+            row.payload = None
+        answer = await self._send(rows, body)
+        if not isinstance(answer, Created):  # to be judged, resent or reconciled: restore
+            for row, payload in zip(rows, loads(body)[wrapper], strict=True):
+                row.payload = payload
+        return answer
+
+    async def _send(self, rows: list[Row], body: bytes) -> Answer:
         try:
             response = await self.transport.request("POST", self.spec.url, body=body)
         except EpicConnectionError as exc:
-            if exc.request_sent:
-                self.unknown.extend((row, str(exc)) for row in batch)
-            else:
-                self._fail_all(batch, f"not sent: {exc}")
-            self._progress(len(batch))
-            return []
+            return Lost(str(exc)) if exc.request_sent else NotCreated(f"not sent: {exc}")
         except RateLimitError as exc:  # still throttled after every retry: nothing was created
-            self._fail_all(batch, str(exc))
-            self._progress(len(batch))
-            return []
+            return NotCreated(str(exc), exc.body)
         except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
-            self.abort = exc
-            self._fail_all(batch, str(exc))
-            self._progress(len(batch))
-            return []
+            return Stop(str(exc), exc.body)  # every later batch would be refused alike
         except APIStatusError as exc:
-            if exc.status not in (400, 413):
-                # A 5xx answer to a POST may come after the commit (a proxy timing out, say).
-                self.unknown.extend((row, str(exc)) for row in batch)
-                self._progress(len(batch))
-                return []
-            return await self._rejected(batch, exc)
-        return self._accepted(batch, response.content)
+            if exc.status < 400:  # a redirect, refused: the path is wrong for every batch
+                return Stop(str(exc), exc.body)
+            if exc.status < 500:
+                return Refused(exc.status, exc.body, str(exc))
+            # A 5xx answer to a POST may come after the commit (a proxy timing out, say).
+            return Lost(str(exc))
+        return self._accepted(rows, response.content)
 
-    def _fail_all(self, batch: list[_Row[C]], message: str) -> None:
-        for row in batch:
-            self._fail(row.index, row.item, {"non_field_errors": [message]})
-
-    def _accepted(self, batch: list[_Row[C]], content: bytes) -> list[_Row[C]]:
+    def _accepted(self, rows: list[Row], content: bytes) -> Answer:
         try:
-            data = loads(content)
-            objects = data[self.spec.wrapper]
-            if not isinstance(objects, list) or len(objects) != len(batch):
-                raise ValueError(f"expected a list of {len(batch)}")
-            reader = self.transport.shared.reader
-            structured = [reader.structure(obj, self.spec.result_cls) for obj in objects]
+            objects = loads(content)[self.spec.wrapper]
+            if not isinstance(objects, list) or len(objects) != len(rows):
+                raise ValueError(f"expected a list of {len(rows)}")
+            structure = self.transport.shared.reader.structure
+            result_cls = self.spec.result_cls
+            structured = [structure(obj, result_cls) for obj in objects]
         except (ValueError, TypeError, KeyError, ResponseValidationError) as exc:
             # The server committed, but its answer cannot be matched to the rows: reconcile can.
-            reason = f"created, but the answer could not be read ({exc})"
-            self.unknown.extend((row, reason) for row in batch)
-        else:
-            for row, obj in zip(batch, structured, strict=True):
-                self._created(row.index, obj)
-        self._progress(len(batch))
-        return []
+            return Lost(f"created, but the answer could not be read ({exc})")
+        for row, obj in zip(rows, structured, strict=True):
+            self._file(row.index, obj)
+        return Created()
 
-    async def _rejected(self, batch: list[_Row[C]], exc: APIStatusError) -> list[_Row[C]]:
-        verdict = judge_batch_error(exc.status, exc.body, self.spec.wrapper, len(batch))
-        if verdict.verdict is Verdict.TOO_LARGE:
-            half = max(1, len(batch) // 2)
-            self.batch_limit = min(self.batch_limit, half)  # later batches start smaller
-            await self.send(batch[:half])
-            return batch[half:]
-        if verdict.verdict is Verdict.ITEM_ERRORS:
-            for position, errors in verdict.item_errors.items():
-                row = batch[position]
-                self._fail(row.index, row.item, errors)
-            self._progress(len(verdict.item_errors))
-            return [row for i, row in enumerate(batch) if i not in verdict.item_errors]
-        for row in batch:
-            self._fail(row.index, row.item, verdict.errors)
-        self._progress(len(batch))
-        return []
+    # --- reconcile --------------------------------------------------------------------------------
 
     async def reconcile(self, lookup: Lookup) -> None:
         """Resolve unknown rows: adopt what the server holds, resend only what it does not."""
-        for _round in range(3):
-            if not self.unknown:
+        planner = self.planner
+        for _round in range(_RECONCILE_ROUNDS):
+            parked = planner.take_parked()
+            if not parked:
                 return
-            rows = [row for row, _ in self.unknown]
-            self.unknown = []
-            self.done -= len(rows)  # they will be counted again as they are filed
-            found = await lookup({row.key for row in rows})
+            try:
+                found = await lookup({row.key for row, _ in parked if row.key is not None})
+            except EpicError as exc:
+                planner.give_up(
+                    [(row, f"{reason}; reconcile failed: {exc}") for row, reason in parked]
+                )
+                self._news()
+                return
             missing = []
-            for row in rows:
-                obj = found.get(row.key)
-                if obj is not None:
-                    self._created(row.index, obj)
-                    self._progress(1)
-                else:
+            for row, _reason in parked:
+                obj = found.get(row.key) if row.key is not None else None
+                if obj is None:
                     missing.append(row)
-            for start in range(0, len(missing), self.batch_limit):
-                await self.send(missing[start : start + self.batch_limit])
+                else:
+                    planner.adopt(row)
+                    self._file(row.index, obj)
+            self._news()
             if not missing:
                 return
+            planner.resend(missing)
+            await self.send_all()
+        planner.give_up(planner.take_parked())
+        self._news()
 
     def result(self) -> BulkResult[T]:
-        self.created.sort(key=lambda pair: pair[0])
-        self.failed.sort(key=lambda failure: failure.index)
-        unknown = sorted(
-            (
-                BulkUnknown(index=row.index, item=row.item, reason=reason)
-                for row, reason in self.unknown
-            ),
-            key=lambda u: u.index,
-        )
-        self.streamed_indexes.sort()
+        created = self.created
+        indexes = sorted(created) or sorted(self.streamed_indexes)
+        planner = self.planner
+        if planner.learned_cap is not None:
+            _remember_cap(self.transport, self.spec.url, planner.learned_cap)
         return BulkResult(
-            created=[obj for _, obj in self.created],
-            created_indexes=[index for index, _ in self.created] or self.streamed_indexes,
-            failed=self.failed,
-            unknown=unknown,
+            created=[created[index] for index in indexes] if created else [],
+            created_indexes=indexes,
+            failed=sorted(planner.failed, key=attrgetter("index")),
+            unknown=sorted(planner.unknown, key=attrgetter("index")),
         )
 
 
@@ -273,15 +320,17 @@ async def run_bulk_create(
     reconcile: bool,
     lookup: Lookup,
     on_created: CreatedCallback | None = None,
+    unknown_fields: UnknownFields = "error",
 ) -> BulkResult[T]:
-    """Drive one bulk create: a producer cuts batches, ``concurrency`` senders post them."""
+    """Drive one bulk create: a producer checks rows, ``concurrency`` senders post batches."""
     _check_args(batch_size, concurrency)
+    check_unknown_fields(unknown_fields)
     if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable | AsyncIterable):
         raise TypeError(
             f"items must be an iterable or async iterable of rows, got {type(items).__name__}"
         )
     total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
-    run = _BulkRun(
+    run = _Run(
         transport,
         spec,
         batch_size=batch_size,
@@ -289,40 +338,19 @@ async def run_bulk_create(
         on_progress=on_progress,
         on_created=on_created,
         total=total,
+        reconcile=reconcile,
+        unknown_fields=unknown_fields,
     )
-    queue: asyncio.Queue[list[_Row[C]] | None] = asyncio.Queue(maxsize=concurrency)
-
-    async def sender() -> None:
-        while (batch := await queue.get()) is not None:
-            await run.send(batch)
-
-    async def produce() -> None:
-        duplicates = DuplicateTracker(spec.key_name)
-        batch: list[_Row[C]] = []
-        index = -1
-        async for item in _aiter_rows(items):
-            index += 1
-            row = run.prepare(index, item, duplicates)
-            if row is None:
-                run._progress(1)
-                continue
-            batch.append(row)
-            if len(batch) >= run.batch_limit:
-                await queue.put(batch)
-                batch = []
-        if batch:
-            await queue.put(batch)
-        for _ in range(concurrency):
-            await queue.put(None)
-
     try:
         async with asyncio.TaskGroup() as group:
-            for _ in range(concurrency):
-                group.create_task(sender())
-            group.create_task(produce())
+            group.create_task(run.send_all())
+            group.create_task(run.produce(items))
+        if reconcile:
+            await run.reconcile(lookup)
     except BaseExceptionGroup as errors:
-        # An input iterator that raised, say: surface that error itself, not a group.
-        raise errors.exceptions[0] from None
-    if reconcile:
-        await run.reconcile(lookup)
+        # An input iterator or a callback that raised, say: surface that error itself.
+        first = errors.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
     return run.result()

@@ -1,42 +1,45 @@
-"""What a bulk create returns, and the pure decisions about a batch's answer.
+"""What a bulk create returns.
 
 Every input row ends in exactly one bucket of :class:`BulkResult`: ``created`` (the server's
-object), ``failed`` (never created: the validator's or the server's per-field errors) or
+object), ``failed`` (never created: the SDK's checks' or the server's per-field errors) or
 ``unknown`` (sent, but the answer was lost: it may or may not exist now).
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
 
 from ._errors import EpicError
 
-__all__ = [
-    "BatchVerdict",
-    "BulkCreateError",
-    "BulkFailure",
-    "BulkResult",
-    "BulkUnknown",
-    "Verdict",
-    "error_lines",
-    "judge_batch_error",
-]
+__all__ = ["BulkCreateError", "BulkFailure", "BulkResult", "BulkUnknown", "error_lines"]
 
 T = TypeVar("T")
 
 
 @attrs.frozen
 class BulkFailure:
-    """A row that was not created: its input ``index``, the ``item`` as given, and ``errors`` in
-    DRF shape (``{"ports": [{}, {"connector_type": ["..."]}]}``)."""
+    """A row that was not created: its input ``index``, the ``item`` as given, and ``errors``.
+
+    ``errors`` has one form whatever said it (the SDK's own checks, a server answering in either
+    of DRF's per-item forms, a batch refused whole): ``{field: [messages]}``, nested objects as
+    dicts and nested lists aligned with the row's input, ``{}`` where an item is fine, so
+    ``errors["ports"][1]["current"]`` always works. ``raw_errors`` is the server's own answer
+    about this row, as it sent it (its entry of the per-item errors, or the whole body of a batch
+    refused whole); None when the SDK's checks failed the row before any request.
+
+    >>> failure.errors  # doctest: +SKIP
+    {'ports': [{}, {'current': ['This field is required for an AC connector.']}]}
+    >>> failure.raw_errors  # DRF 3.18's dict form  # doctest: +SKIP
+    {'ports': {'1': {'current': ['This field is required for an AC connector.']}}}
+    """
 
     index: int
     item: Any
     errors: Mapping[str, Any]
+    raw_errors: Any = None
 
 
 @attrs.frozen
@@ -106,7 +109,7 @@ class BulkResult(Generic[T]):
                 f"{len(self.unknown)} unknown (sent, answer lost; reconcile=True resolves them)"
             )
         raise BulkCreateError(
-            f"bulk create: {len(self.created)} of {len(self)} created; " + ", ".join(parts),
+            f"bulk create: {len(self.created_indexes)} of {len(self)} created; " + ", ".join(parts),
             result=self,
         )
 
@@ -132,41 +135,3 @@ def error_lines(errors: Any, path: str = "") -> list[str]:
 def _first_message(errors: Any) -> str:
     """The first leaf message of a nested DRF error, with its field path (``ports[1].current``)."""
     return next(iter(error_lines(errors)), "")
-
-
-class Verdict(enum.Enum):
-    ITEM_ERRORS = "item_errors"  # some items rejected: those fail, the rest is resent
-    TOO_LARGE = "too_large"  # the batch exceeds the server's maximum: split and resend
-    REJECT_ALL = "reject_all"  # the whole batch is refused with one error
-
-
-@attrs.frozen
-class BatchVerdict:
-    verdict: Verdict
-    item_errors: Mapping[int, Mapping[str, Any]] = attrs.field(factory=dict)
-    errors: Mapping[str, Any] = attrs.field(factory=dict)
-
-
-_TOO_LARGE_HINTS = ("no more than", "too many", "too large", "maximum")
-
-
-def judge_batch_error(status: int, body: Any, wrapper: str, batch_size: int) -> BatchVerdict:
-    """Decide what a 400/413 answer to a bulk POST means (pure).
-
-    DRF answers per-item errors as a list aligned with the input (``{"chargers": [{}, {...}]}``);
-    a list-level message like "Ensure this field has no more than 100 elements." or a 413 means the
-    batch is too big; anything else rejects the whole batch with that error.
-    """
-    if status == 413:
-        return BatchVerdict(Verdict.TOO_LARGE)
-    errors = body if isinstance(body, Mapping) else {"non_field_errors": [str(body)]}
-    nested = errors.get(wrapper)
-    if isinstance(nested, Sequence) and not isinstance(nested, str):
-        if len(nested) == batch_size and all(isinstance(e, Mapping) for e in nested):
-            per_item = {i: e for i, e in enumerate(nested) if e}
-            if per_item:
-                return BatchVerdict(Verdict.ITEM_ERRORS, item_errors=per_item)
-        messages = " ".join(m for m in nested if isinstance(m, str)).lower()
-        if any(hint in messages for hint in _TOO_LARGE_HINTS) and batch_size > 1:
-            return BatchVerdict(Verdict.TOO_LARGE)
-    return BatchVerdict(Verdict.REJECT_ALL, errors=errors)

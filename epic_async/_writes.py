@@ -25,6 +25,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.preconf.orjson import OrjsonConverter, make_converter
 
 from . import _scalars
+from ._rowcheck import RowChecker
 from ._scalars import scalar_hook
 from .models import ReadModel
 
@@ -90,7 +91,9 @@ _detailed = _make_converter(detailed=True)
 
 
 def structure_create(item: Any, cls: type[T]) -> T:
-    """A create model from a model or a plain dict; errors are DRF-shaped ``field_errors``."""
+    """A create model from a model or a plain dict; errors are DRF-shaped ``field_errors``, in
+    the words of the row checks ``create_many`` runs (:mod:`epic_async._rowcheck`), so the same
+    problem reads the same here and there. Keys the model does not know are left out."""
     if isinstance(item, cls):
         return item
     if not isinstance(item, Mapping):
@@ -105,7 +108,7 @@ def structure_create(item: Any, cls: type[T]) -> T:
     try:
         return _detailed.structure(item, cls)
     except Exception as exc:
-        errors = _field_errors(exc)
+        errors = RowChecker(cls, unknown_fields="drop")(item)[1] or _field_errors(exc)
         summary = "; ".join(f"{k}: {_first(v)}" for k, v in list(errors.items())[:3])
         if len(errors) > 3:
             summary += "; ..."

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from epic_async import BulkCreateError, EpicClient, RateLimit
-from epic_async._bulk_result import BulkResult, Verdict, judge_batch_error
+from epic_async._bulk_answers import Verdict, classify
+from epic_async._bulk_result import BulkResult
 from epic_async.models import ChargerCreate, ConnectorType, CurrentType, PortCreate
 from epic_async.testing import FakeEpicServer
 from epic_async.testing.rows import charger_rows, invalid_indexes, location_rows, user_rows
@@ -26,17 +27,21 @@ def assert_every_index_once(result: BulkResult[Any], total: int) -> None:
     assert len(result) == total
 
 
-def test_judge_batch_error() -> None:
+def test_classify_a_refused_batch() -> None:
+    three: list[dict[str, Any]] = [{}, {}, {}]
     per_item = {"chargers": [{}, {"model": ["This field is required."]}, {}]}
-    verdict = judge_batch_error(400, per_item, "chargers", 3)
-    assert verdict.verdict is Verdict.ITEM_ERRORS
-    assert dict(verdict.item_errors) == {1: {"model": ["This field is required."]}}
+    answer = classify(400, per_item, "chargers", three)
+    assert answer.verdict is Verdict.ITEM_ERRORS
+    assert {i: e.errors for i, e in answer.items.items()} == {
+        1: {"model": ["This field is required."]}
+    }
     too_many = {"chargers": ["Ensure this field has no more than 50 elements."]}
-    assert judge_batch_error(400, too_many, "chargers", 80).verdict is Verdict.TOO_LARGE
-    assert judge_batch_error(413, None, "chargers", 80).verdict is Verdict.TOO_LARGE
-    other = judge_batch_error(400, {"detail": "JSON parse error"}, "chargers", 3)
-    assert other.verdict is Verdict.REJECT_ALL
-    assert other.errors == {"detail": "JSON parse error"}
+    assert classify(400, too_many, "chargers", [{}] * 80).cap == 50
+    assert classify(413, None, "chargers", [{}] * 80).verdict is Verdict.TOO_LARGE
+    other = classify(400, {"detail": "JSON parse error"}, "chargers", three)
+    assert other.verdict is Verdict.REFUSED
+    assert other.errors == {"detail": ["JSON parse error"]}
+    assert other.raw == {"detail": "JSON parse error"}
 
 
 async def test_models_and_dicts_are_created_in_input_order(

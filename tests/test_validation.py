@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+import pytest
+
+from epic_async._rowcheck import RowChecker
 from epic_async._validation import (
     DuplicateTracker,
+    charger_rules,
+    location_rules,
     unique_key,
     validate_charger,
     validate_location,
@@ -83,3 +89,111 @@ def test_unique_keys_and_duplicates() -> None:
     assert tracker.check("CP-2", 1) is None
     message = tracker.check("CP-1", 5)
     assert message is not None and "row 0" in message and "CP-1" in message
+
+
+# --- one pass over a row: every problem at once ------------------------------------------------
+
+CHARGERS = RowChecker(ChargerCreate, charger_rules)
+
+
+def test_every_problem_of_a_row_is_reported_in_one_pass() -> None:
+    """A bad boolean no longer hides a missing AC current (nor anything else)."""
+    row = next(charger_rows(1))
+    row.update(
+        rfid_required="maybe",
+        number_phases="two",
+        current_type="AC",
+        ports=[
+            {"connector_id": 1, "connector_type": "J1772", "max_current": 32},
+            {"connector_id": "x", "connector_type": "TYPE_9", "max_current": "abc", "current": 16},
+        ],
+    )
+    del row["model"]
+    _, errors = CHARGERS(row)
+    assert errors == {
+        "model": ["This field is required."],
+        "rfid_required": ["'maybe' is not a valid boolean."],
+        "number_phases": ["'two' is not a valid number."],
+        "ports": [
+            {"current": ["Required for an AC port."]},
+            {
+                "connector_id": ["'x' is not a valid number."],
+                "connector_type": [
+                    '"TYPE_9" is not a valid choice '
+                    "(one of: J1772, CCS, CHADEMO, NACS, SHUKO, TYPE_2, CCS_COMBO_2)."
+                ],
+                "max_current": ["'abc' is not a valid number."],
+            },
+        ],
+    }
+    assert errors["ports"][0]["current"]  # aligned with the input: errors["ports"][i] always works
+
+
+@pytest.mark.parametrize(
+    ("cls", "rules", "row", "field"),
+    [
+        (ChargerCreate, charger_rules, next(charger_rows(1)), "number_phases"),
+        (LocationCreate, location_rules, next(location_rows(1)), "is_members_only"),
+    ],
+)
+def test_the_same_problem_has_the_same_wording_whatever_the_field(
+    cls: type[Any], rules: Any, row: dict[str, Any], field: str
+) -> None:
+    numbers = {
+        "number_phases": "abc",  # an int field
+        "ports": [{"connector_id": 1, "connector_type": "CCS", "max_power": "abc", "power": 1}],
+    }
+    if cls is ChargerCreate:
+        _, errors = RowChecker(cls, rules)({**row, **numbers})
+        assert errors["number_phases"] == ["'abc' is not a valid number."]
+        assert errors["ports"][0]["max_power"] == ["'abc' is not a valid number."]  # a float
+        assert RowChecker(cls, rules)({**row, "number_phases": 1.5})[1] == {
+            field: ["1.5 is not a valid integer."]
+        }
+    else:
+        location = {**row, "location": ["abc", 10]}
+        location["places_api_data"] = {
+            **row["places_api_data"],
+            "geometry": {"location": {"lat": "abc", "lng": 1}},
+        }
+        _, errors = RowChecker(cls, rules)(location)
+        assert errors["location"] == ["'abc' is not a valid number."]
+        lat = errors["places_api_data"]["geometry"]["location"]["lat"]
+        assert lat == ["'abc' is not a valid number."]
+    _, errors = RowChecker(cls, rules)({**row, field: "maybe"})
+    wording = "'maybe' is not a valid "
+    assert errors[field][0].startswith(wording)
+
+
+def test_unknown_keys_fail_with_a_suggestion_or_are_dropped_or_sent() -> None:
+    row = next(charger_rows(1))
+    typo = {**row, "custom_Id": "Bay 7", "ports": [{**row["ports"][0], "max_powr": 7}]}
+    _, errors = CHARGERS(typo)
+    assert errors == {
+        "custom_Id": ["Unknown field; did you mean 'custom_id'?"],
+        "ports": [{"max_powr": ["Unknown field; did you mean 'max_power'?"]}],
+    }
+    assert CHARGERS({**row, "zzz": 1})[1] == {"zzz": ["Unknown field."]}
+    dropped, no_errors = RowChecker(ChargerCreate, charger_rules, "drop")(typo)
+    assert no_errors == {} and "custom_Id" not in dropped
+    assert "max_powr" not in dropped["ports"][0]
+    sent, no_errors = RowChecker(ChargerCreate, charger_rules, "send")(typo)
+    assert no_errors == {} and sent["custom_Id"] == "Bay 7"  # passed through unchecked
+    assert sent["ports"][0]["max_powr"] == 7
+    with pytest.raises(ValueError, match="unknown_fields"):
+        RowChecker(ChargerCreate, charger_rules, "keep")  # type: ignore[arg-type]
+
+
+def test_a_model_and_its_dict_give_the_same_body_entry() -> None:
+    row = next(charger_rows(1))
+    model = structure_create(row, ChargerCreate)
+    from_dict, _ = CHARGERS(row)
+    from_model, errors = CHARGERS(model)
+    assert errors == {} and orjson.loads(orjson.dumps(from_model)) == orjson.loads(
+        orjson.dumps(from_dict)
+    )
+    assert CHARGERS(["CP-1"])[1] == {
+        "non_field_errors": [
+            "Invalid data. Expected a ChargerCreate or a dictionary, but got list."
+        ]
+    }

@@ -4,7 +4,9 @@ Every input row gets one line in the results (JSON lines, to ``--results FILE`` 
 ``{"line", "index", "key", "status": "created"|"failed"|"unknown", "id" | "errors" | "reason"}``.
 ``--skip-existing`` resumes safely: rows whose unique key (``charger_point_id``, location
 ``custom_id``, user ``email``) the previous results file records as created, or (when there is no
-complete previous results file) that the server already holds, are not sent again.
+complete previous results file) that the server already holds, are not sent again. A row that
+repeats an earlier row's key in the same file fails as a duplicate, on every run: it is never
+mistaken for its earlier twin.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .._client import EpicClient
 from . import _rows
 from ._common import make_client
 from ._progress import make_progress
-from ._rows import SourceRow, read_rows
+from ._rows import SourceRow, parse_delimiter, read_rows
 
 __all__ = ["add_import_command", "error_lines", "run_import", "unique_key_of"]
 
@@ -42,6 +44,20 @@ def add_import_command(commands: Any, parents: list[argparse.ArgumentParser], ki
     parser.add_argument("file", help="CSV, .json or .jsonl file (- for CSV on stdin)")
     parser.add_argument("--input-format", choices=("csv", "json", "jsonl"), default=None)
     parser.add_argument(
+        "--delimiter",
+        type=parse_delimiter,
+        default=None,
+        metavar="CHAR",
+        help="CSV delimiter: , ; tab or | (default: read from the header line)",
+    )
+    parser.add_argument(
+        "--unknown-columns",
+        choices=("error", "drop", "send"),
+        default="drop",
+        help="columns (JSON keys) no field takes: refuse the file, drop them after one "
+        "warning, or send them unchecked (for fields this release does not know)",
+    )
+    parser.add_argument(
         "--results", metavar="FILE", default=None, help="write per-row outcomes here (JSONL)"
     )
     parser.add_argument(
@@ -58,7 +74,13 @@ def add_import_command(commands: Any, parents: list[argparse.ArgumentParser], ki
     )
 
     async def run(args: argparse.Namespace) -> int:
-        rows = read_rows(args.file, kind, args.input_format)
+        rows = read_rows(
+            args.file,
+            kind,
+            args.input_format,
+            delimiter=args.delimiter,
+            unknown_columns=args.unknown_columns,
+        )
         async with make_client(args) as client:
             return await run_import(
                 client,
@@ -70,12 +92,15 @@ def add_import_command(commands: Any, parents: list[argparse.ArgumentParser], ki
                 concurrency=args.concurrency,
                 reconcile=args.reconcile,
                 quiet=args.quiet,
+                unknown_fields="send" if args.unknown_columns == "send" else "drop",
             )
 
     parser.set_defaults(handler=run)
 
 
-def unique_key_of(kind: str, data: Mapping[str, Any]) -> str | None:
+def unique_key_of(kind: str, data: Any) -> str | None:
+    if not isinstance(data, Mapping):
+        return None
     value = data.get(_KEY_FIELD[kind])
     if not isinstance(value, str) or not value.strip():
         return None
@@ -99,16 +124,29 @@ async def run_import(
     quiet: bool = False,
     label: str | None = None,
     report_to: IO[str] | None = None,
+    unknown_fields: str = "drop",
 ) -> int:
-    """Create ``rows``, write one result line per row, report failures by line; 0 or 1."""
+    """Create ``rows``, write one result line per row, report failures by line; 0 or 1.
+
+    The file's columns were checked by :func:`read_rows`, so keys no field takes are dropped
+    (``unknown_fields="drop"``) or sent unchecked (``"send"``) without failing the rows.
+    """
     existing: dict[str, str] = {}
     if skip_existing:
         existing = await _existing_keys(client, kind, results_path, quiet=quiet)
     results: list[dict[str, Any] | None] = [None] * len(rows)
     to_send: list[int] = []
+    first: dict[str, int] = {}  # each key's first row: a later one is a duplicate
     for index, row in enumerate(rows):
         key = unique_key_of(kind, row.data)
-        if key is not None and key in existing:
+        if key is not None and first.setdefault(key, index) != index:
+            message = (
+                f"Duplicate {_KEY_FIELD[kind]} {key!r}: already used by line "
+                f"{rows[first[key]].line} of this file."
+            )
+            errors = {_KEY_FIELD[kind]: [message]}
+            results[index] = _record(row, index, key, "failed", errors=errors)
+        elif key is not None and key in existing:
             results[index] = _record(row, index, key, "created", id=existing[key], skipped=True)
         else:
             to_send.append(index)
@@ -126,6 +164,7 @@ async def run_import(
             concurrency=concurrency,
             on_progress=on_progress,
             reconcile=reconcile,
+            unknown_fields=unknown_fields,
         )
     for sent, obj in zip(result.created_indexes, result.created, strict=True):
         index = to_send[sent]

@@ -1,4 +1,4 @@
-"""``client.chargers``: list, get, get_many (and create_many once batching lands)."""
+"""``client.chargers``: list, get, get_many and create_many."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from .._bulk import BulkSpec, ProgressCallback, run_bulk_create
 from .._bulk_result import BulkResult
 from .._pagination import Pager
 from .._params import bool_param, date_param, enum_param, id_param, int_choice_param
-from .._validation import unique_key, validate_charger
+from .._rowcheck import UnknownFields
+from .._validation import charger_key, charger_rules
 from ..models import Charger, ChargerCreate, ChargerDetail, ChargerStatus, CurrentType
 from ._base import Resource
 
@@ -103,20 +104,31 @@ class Chargers(Resource):
         on_progress: ProgressCallback | None = None,
         reconcile: bool = False,
         on_created: Callable[[int, ChargerDetail], object] | None = None,
+        unknown_fields: UnknownFields = "error",
     ) -> BulkResult[ChargerDetail]:
         """Create many chargers in concurrent batches, accounting for every row.
 
         ``items`` is an iterable or async iterable of :class:`~epic_async.models.ChargerCreate` or
-        plain dicts (structured and validated the same way), consumed lazily. Rows are checked
-        first (required fields, enums, AC ports need ``max_current``/``current``, DC ports
-        ``max_power``/``power``, ``charger_point_id`` unique in the input); invalid rows fail with
-        their index and per-field errors, without a request. Valid rows go in batches of
-        ``batch_size``, ``concurrency`` batches at a time, under the client's rate limit. Each
-        batch is one all-or-nothing POST: rows the server rejects fail, the rest of their batch is
-        resent; a batch whose answer was lost is ``unknown``, never resent blindly, unless
-        ``reconcile=True`` (then the fleet is listed, rows found by ``charger_point_id`` count as
-        created and only the missing ones are resent). ``on_progress(done, total)`` is called as
-        rows are settled (``total`` is None for unsized input).
+        plain dicts (read and checked the same way), consumed lazily. Every row is checked first,
+        every problem at once (required fields, types, enums, AC ports need
+        ``max_current``/``current``, DC ports ``max_power``/``power``, ``charger_point_id`` unique
+        in the input); an invalid row fails with its index and per-field errors, without a
+        request. A key no model knows fails the row (``Unknown field; did you mean
+        'custom_id'?``) unless ``unknown_fields="drop"`` (left out) or ``"send"`` (sent
+        unchecked, for a tenant whose API takes fields the models lack).
+
+        Valid rows go in batches of ``batch_size``, ``concurrency`` batches at a time, under the
+        client's rate limit. Each batch is one all-or-nothing POST. Rows the server rejects fail
+        with its errors (``failed[i].errors`` in one form whatever DRF's, ``raw_errors`` as sent)
+        and the rest of their batch is resent. "Too many items", in any shape or as a 413, splits
+        the batch; the cap is kept for this client, so later calls start right. A batch refused
+        whole without naming a row is narrowed down by halving, at most about ``2·k·log2(batch)``
+        extra requests for ``k`` rows at fault; an error that refuses rows whatever they are fails
+        them at once. A 401, 403 or 404 fails every row not created yet. A batch whose answer was
+        lost is ``unknown``, never resent blindly, unless ``reconcile=True`` (then the fleet is
+        listed, rows found by ``charger_point_id`` count as created and only the missing ones are
+        resent). ``on_progress(done, total)`` is called as rows are settled; ``done`` only grows,
+        and the last call is ``(total, total)`` (``total`` is None for unsized input).
 
         For imports too large to hold every created object, pass ``on_created(index, charger)``:
         each created charger goes to it as its batch lands (completion order) instead of into
@@ -131,8 +143,8 @@ class Chargers(Resource):
             wrapper="chargers",
             create_cls=ChargerCreate,
             result_cls=ChargerDetail,
-            validate=validate_charger,
-            unique_key=unique_key,
+            rules=charger_rules,
+            key=charger_key,
             key_name="charger_point_id",
         )
         return await run_bulk_create(
@@ -145,6 +157,7 @@ class Chargers(Resource):
             on_created=on_created,
             reconcile=reconcile,
             lookup=self._find_by_charger_point_id,
+            unknown_fields=unknown_fields,
         )
 
     async def _find_by_charger_point_id(self, keys: set[str]) -> dict[str, ChargerDetail]:

@@ -1,4 +1,4 @@
-"""``client.locations``: list and get (create_many once batching lands)."""
+"""``client.locations``: list, get, get_many and create_many."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from .._bulk import BulkSpec, ProgressCallback, run_bulk_create
 from .._bulk_result import BulkResult
 from .._pagination import Pager
 from .._params import str_param
-from .._validation import unique_key, validate_location
+from .._rowcheck import UnknownFields
+from .._validation import location_key, location_rules
 from ..models import Location, LocationCreate
 from ._base import Resource
 
@@ -77,12 +78,16 @@ class Locations(Resource):
         on_progress: ProgressCallback | None = None,
         reconcile: bool = False,
         on_created: Callable[[int, Location], object] | None = None,
+        unknown_fields: UnknownFields = "error",
     ) -> BulkResult[Location]:
         """Create many locations in concurrent all-or-nothing batches, accounting for every row.
 
-        Works like ``client.chargers.create_many`` (validation first, per-item rejections resent
-        without the bad rows, lost answers reported as ``unknown`` or reconciled, ``on_created``
-        to stream created objects instead of keeping them). Locations answer 201; the unique key is ``custom_id``.
+        Works like ``client.chargers.create_many``: every row checked first (every problem at
+        once; unknown keys per ``unknown_fields``: ``"error"``, ``"drop"`` or ``"send"``),
+        per-item rejections resent without the bad rows, "too many" splitting (the cap kept for
+        the client), batches refused whole narrowed down to the rows at fault, lost answers
+        reported as ``unknown`` or reconciled, ``on_created`` to stream created objects instead of
+        keeping them, progress that only moves forward. Locations answer 201; the unique key is ``custom_id``.
 
         >>> result = await client.locations.create_many(rows)  # doctest: +SKIP
         """
@@ -91,8 +96,8 @@ class Locations(Resource):
             wrapper="locations",
             create_cls=LocationCreate,
             result_cls=Location,
-            validate=validate_location,
-            unique_key=unique_key,
+            rules=location_rules,
+            key=location_key,
             key_name="custom_id",
         )
         return await run_bulk_create(
@@ -105,6 +110,7 @@ class Locations(Resource):
             on_created=on_created,
             reconcile=reconcile,
             lookup=self._find_by_custom_id,
+            unknown_fields=unknown_fields,
         )
 
     async def _find_by_custom_id(self, keys: set[str]) -> dict[str, Location]:

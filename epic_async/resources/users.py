@@ -1,4 +1,4 @@
-"""``client.users``: list and get (create_many once batching lands)."""
+"""``client.users``: list, get, get_many and create_many."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from .._bulk import BulkSpec, ProgressCallback, run_bulk_create
 from .._bulk_result import BulkResult
 from .._pagination import Pager
 from .._params import enum_param, str_param
-from .._validation import unique_key, validate_user
+from .._rowcheck import UnknownFields
+from .._validation import user_key, user_rules
 from ..models import User, UserCreate, UserRole, UserStatus
 from ._base import Resource
 
@@ -80,12 +81,16 @@ class Users(Resource):
         on_progress: ProgressCallback | None = None,
         reconcile: bool = False,
         on_created: Callable[[int, User], object] | None = None,
+        unknown_fields: UnknownFields = "error",
     ) -> BulkResult[User]:
         """Create many users in concurrent all-or-nothing batches, accounting for every row.
 
-        Works like ``client.chargers.create_many`` (validation first, per-item rejections resent
-        without the bad rows, lost answers reported as ``unknown`` or reconciled, ``on_created``
-        to stream created objects instead of keeping them). The API answers 200 (not 201) to this POST; the unique key is ``email`` (case-insensitive).
+        Works like ``client.chargers.create_many``: every row checked first (every problem at
+        once; unknown keys per ``unknown_fields``: ``"error"``, ``"drop"`` or ``"send"``),
+        per-item rejections resent without the bad rows, "too many" splitting (the cap kept for
+        the client), batches refused whole narrowed down to the rows at fault, lost answers
+        reported as ``unknown`` or reconciled, ``on_created`` to stream created objects instead of
+        keeping them, progress that only moves forward. The API answers 200 (not 201) to this POST; the unique key is ``email`` (case-insensitive).
 
         >>> result = await client.users.create_many(rows)  # doctest: +SKIP
         """
@@ -94,8 +99,8 @@ class Users(Resource):
             wrapper="users",
             create_cls=UserCreate,
             result_cls=User,
-            validate=validate_user,
-            unique_key=unique_key,
+            rules=user_rules,
+            key=user_key,
             key_name="email",
         )
         return await run_bulk_create(
@@ -108,6 +113,7 @@ class Users(Resource):
             on_created=on_created,
             reconcile=reconcile,
             lookup=self._find_by_email,
+            unknown_fields=unknown_fields,
         )
 
     async def _find_by_email(self, keys: set[str]) -> dict[str, User]:

@@ -1,6 +1,20 @@
 """All-or-nothing bulk creates (``POST chargers``, ``locations``, ``users``) and the shapes DRF and
 the proxies in front of it give their errors: per-item errors as a list or a dict keyed by index,
-and the several answers to a batch over the server's maximum (see ``Variant``)."""
+the several answers to a batch over the server's maximum (see ``Variant``), and a whole-batch 400
+that names no row.
+
+The last one is what a view that looks a foreign key up itself answers
+(``Location.objects.get(pk=row["location"])`` and a handler turning ``DoesNotExist`` into a 400):
+a charger or user row whose ``location`` names no location the store holds refuses its whole
+batch with ``{"detail": "Location matching query does not exist."}``, after the per-item checks
+passed. The SDK has to find the row at fault itself.
+
+The simulated per-item work (``bulk_item_delay``, per created row) is waited *after* the batch was
+checked, created and rendered, with nothing of the parsed batch still referenced: the server
+process is single-threaded, so doing its CPU work before the wait lets the wait of one batch
+overlap the work of the next, as a server with several workers would, and leaves the garbage
+collector no request data to carry into its older generations.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +26,7 @@ import orjson
 from aiohttp import web
 
 from ._app import SIM, SimState, invalid, json_response
-from ._rules import NON_FIELD_ERRORS, indexed_errors
+from ._rules import NON_FIELD_ERRORS, indexed_errors, unknown_location
 from ._store import Record
 from ._variant import Oversize
 
@@ -67,10 +81,33 @@ async def bulk_create(
     render: Callable[[Record], Any],
     status: int,
 ) -> web.Response:
-    """All-or-nothing bulk create: any item error → 400 with one error dict per item."""
+    """All-or-nothing bulk create: any item error → 400 with one error dict per item; an unknown
+    ``location`` → 400 for the whole batch, naming no row."""
     sim: SimState = request.app[SIM]
+    content = await request.read()
+    answer, items = _create_all(sim, content, wrapper, check, key, taken, create, render, status)
+    if sim.knobs.bulk_item_delay:
+        # The batch's parsed rows are garbage already: only the answer's bytes wait here, so
+        # the collector has nothing of this request to promote while it waits.
+        await asyncio.sleep(sim.knobs.bulk_item_delay * items)
+    return answer
+
+
+def _create_all(
+    sim: SimState,
+    content: bytes,
+    wrapper: str,
+    check: Callable[[Any, Container[str]], dict[str, Any]],
+    key: Callable[[Any], Any],
+    taken: set[str],
+    create: Callable[[Record], Record],
+    render: Callable[[Record], Any],
+    status: int,
+) -> tuple[web.Response, int]:
+    """Check, create and render one batch (no await: all or nothing); the answer and the number
+    of rows it created."""
     try:
-        body = orjson.loads(await request.read())
+        body = orjson.loads(content)
     except orjson.JSONDecodeError:
         raise invalid({NON_FIELD_ERRORS: ["JSON parse error."]}) from None
     items = body.get(wrapper) if isinstance(body, dict) else None
@@ -79,9 +116,7 @@ async def bulk_create(
     if not items:
         raise invalid({wrapper: ["This list may not be empty."]})
     if len(items) > sim.knobs.max_batch:
-        return oversize_answer(sim, wrapper)
-    if sim.knobs.bulk_item_delay:
-        await asyncio.sleep(sim.knobs.bulk_item_delay * len(items))
+        return oversize_answer(sim, wrapper), 0
     errors = []
     seen = _Taken(taken)
     for item in items:
@@ -92,7 +127,11 @@ async def bulk_create(
     if any(errors):
         dict_form = sim.knobs.variant.per_item_errors == "dict"
         raise invalid({wrapper: indexed_errors(errors) if dict_form else errors})
+    # On a location, ``location`` is its [lat, lng]; on chargers and users, a location's id.
+    refusal = None if wrapper == "locations" else unknown_location(items, sim.store.locations)
+    if refusal is not None:
+        return json_response(refusal, 400), 0
     created = [create(item) for item in items]
     with sim.lock:
         sim.counters.created_ids.extend(r.get("id") or r["uuid"] for r in created)
-    return json_response({wrapper: [render(r) for r in created]}, status)
+    return json_response({wrapper: [render(r) for r in created]}, status), len(created)

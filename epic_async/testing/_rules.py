@@ -25,6 +25,7 @@ __all__ = [
     "indexed_errors",
     "invalid_choice_query",
     "renamed_non_field_errors",
+    "unknown_location",
 ]
 
 Errors = dict[str, Any]
@@ -110,6 +111,16 @@ def indexed_errors(errors: Any) -> Any:
     if isinstance(errors, list) and errors and all(isinstance(e, dict) for e in errors):
         return {str(i): indexed_errors(e) for i, e in enumerate(errors) if e}
     return errors
+
+
+def unknown_location(items: list[Any], locations: Container[str]) -> Errors | None:
+    """The answer of a view that looks each row's ``location`` up itself: the first row naming no
+    location stops the batch with Django's ``DoesNotExist`` message, which names no row."""
+    for item in items:
+        location = item.get("location") if isinstance(item, dict) else None
+        if location is not None and location not in locations:
+            return {"detail": "Location matching query does not exist."}
+    return None
 
 
 def _text(item: dict[str, Any], name: str, errors: Errors, *, required: bool = True) -> None:

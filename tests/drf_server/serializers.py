@@ -29,10 +29,12 @@ from .models import (
 
 __all__ = [
     "BULK_MAX_LENGTH",
+    "ChargerCreateLookupSerializer",
     "ChargerCreateSerializer",
     "ChargerDetailSerializer",
     "ChargerFilterSerializer",
     "ChargerListSerializer",
+    "ChargersBulkLookupSerializer",
     "ChargersBulkSerializer",
 ]
 
@@ -255,3 +257,22 @@ class ChargersBulkSerializer(serializers.Serializer):
         with transaction.atomic():
             created = self.fields["chargers"].create(validated_data["chargers"])
         return {"chargers": created}
+
+
+class ChargerCreateLookupSerializer(ChargerCreateSerializer):
+    """``location`` as a plain UUID that ``create()`` looks up itself, as some views do: a row
+    naming no location raises ``Location.DoesNotExist`` there, which names no row."""
+
+    location = serializers.UUIDField(required=False, allow_null=True)
+
+    def create(self, validated_data: dict[str, Any]) -> Charger:
+        location_id = validated_data.pop("location", None)
+        if location_id is not None:
+            validated_data["location"] = Location.objects.get(pk=location_id)
+        return super().create(validated_data)
+
+
+class ChargersBulkLookupSerializer(ChargersBulkSerializer):
+    """``POST chargers`` with :class:`ChargerCreateLookupSerializer` rows."""
+
+    chargers = ChargerCreateLookupSerializer(many=True, max_length=BULK_MAX_LENGTH)

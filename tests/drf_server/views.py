@@ -16,11 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .auth import ApiKeyAuthentication, ApiKeyRateThrottle, HasScope
-from .models import Charger
+from .models import Charger, Location
 from .serializers import (
     ChargerDetailSerializer,
     ChargerFilterSerializer,
     ChargerListSerializer,
+    ChargersBulkLookupSerializer,
     ChargersBulkSerializer,
 )
 from .state import ServerState
@@ -81,11 +82,25 @@ class ChargerDetailView(EpicView, generics.RetrieveAPIView):
 
 class ChargersBulkCreateView(EpicView):
     """``POST chargers``: ``{"chargers": [...]}`` → 201 ``{"chargers": [detail, ...]}``, in input
-    order, all or nothing."""
+    order, all or nothing.
+
+    ``location_lookup`` says who resolves a row's ``location``: ``"serializer"`` (DRF's
+    ``PrimaryKeyRelatedField``: an unknown id is that row's error) or ``"view"`` (the rows are
+    created and each location looked up with ``Location.objects.get``; an unknown id refuses the
+    whole batch with ``{"detail": "Location matching query does not exist."}``, naming no row).
+    Tests switch it for a block (it is read per request, like a setting).
+    """
+
+    location_lookup = "serializer"
 
     def post(self, request: Request) -> Response:
-        serializer = ChargersBulkSerializer(data=request.data)
+        looks_up = self.location_lookup == "view"
+        bulk = ChargersBulkLookupSerializer if looks_up else ChargersBulkSerializer
+        serializer = bulk(data=request.data)
         serializer.is_valid(raise_exception=True)
-        created = serializer.save()
+        try:
+            created = serializer.save()
+        except Location.DoesNotExist as exc:  # the transaction rolled every row back
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         body = {"chargers": ChargerDetailSerializer(created["chargers"], many=True).data}
         return Response(body, status=status.HTTP_201_CREATED)
