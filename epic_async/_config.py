@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 #: Every path the SDK calls, relative to the base URL. One table, so a tenant that serves a path
-#: differently (API.md marks several as INFERRED) is fixed with ``EpicClient(paths={...})``.
+#: differently (docs/api-contract.md marks several as INFERRED) is fixed with ``EpicClient(paths={...})``.
 DEFAULT_PATHS: Final[Mapping[str, str]] = {
     "chargers.list": "charger/",
     "chargers.get": "charger/{id}/",
@@ -51,7 +51,7 @@ DEFAULT_PATHS: Final[Mapping[str, str]] = {
     "reports.transactions": "report/transaction/",
 }
 
-#: Paths no public source confirms (API.md tags them INFERRED); override them if a tenant differs.
+#: Paths no public source confirms (docs/api-contract.md tags them INFERRED); override them if a tenant differs.
 INFERRED_PATHS: Final[frozenset[str]] = frozenset(
     {
         "charger_ports.reserve",

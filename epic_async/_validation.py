@@ -1,4 +1,4 @@
-"""The API's cross-field rules of create rows (API.md §3, §5, §6), as pure functions.
+"""The API's cross-field rules of create rows (docs/api-contract.md §3, §5, §6), as pure functions.
 
 They run on the body entry :mod:`epic_async._rowcheck` read from a row, after its field-by-field
 pass, and add their messages to the same DRF-shaped error dict, so a bad row fails with its index

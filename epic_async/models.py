@@ -510,7 +510,7 @@ class ConnectivityWrite(WriteModel):
 class Location(ReadModel):
     """``GET location/`` items, ``GET location/{id}/``, items of the ``POST locations`` answer.
 
-    ``location`` is ``[latitude, longitude]`` (latitude first, API.md §7.4).
+    ``location`` is ``[latitude, longitude]`` (latitude first, docs/api-contract.md §7.4).
     """
 
     id: str

@@ -1,4 +1,4 @@
-"""The curated public surface: names promised by DESIGN.md stay importable, nothing private leaks."""
+"""The curated public surface: the names the docs promise stay importable, nothing private leaks."""
 
 from __future__ import annotations
 

@@ -61,7 +61,9 @@ async def test_port_filters_reach_the_server(server: FakeEpicServer, client: Epi
     ).collect()
     query = last_query(server)
     assert query["status__in"] == "CHARGING,PREPARING"
-    assert query["charger__payment_type"] == "Paid"  # title case on this filter (API.md §7.1)
+    assert (
+        query["charger__payment_type"] == "Paid"
+    )  # title case on this filter (docs/api-contract.md §7.1)
     assert charging and {p.status.key for p in charging} <= {"CHARGING", "PREPARING"}
 
     location_ids = list(server.store.locations)[:2]

@@ -31,7 +31,7 @@ _LIST_PAYMENT = {PaymentType.PAID: "Paid", PaymentType.FREE: "Free"}  # the list
 
 
 class ChargerPorts(Resource):
-    """Charger ports: the connectors vehicles plug into (API.md §4).
+    """Charger ports: the connectors vehicles plug into (docs/api-contract.md §4).
 
     Listing, details and ``update`` are DOC/3P; the remote actions (``reserve``, ``start``,
     ``stop``, ``cancel_reservation``) are INFERRED from the vendor's prose and OCPP 1.6: their
@@ -169,7 +169,7 @@ class ChargerPorts(Resource):
 
 
 def _payment_filter(value: PaymentType | str) -> str:
-    """The port list filter spells payment types ``Paid``/``Free`` (API.md quirk 1)."""
+    """The port list filter spells payment types ``Paid``/``Free`` (docs/api-contract.md §7, quirk 1)."""
     if isinstance(value, PaymentType):
         return _LIST_PAYMENT[value]
     if isinstance(value, str) and value.upper() in ("PAID", "FREE"):

@@ -20,7 +20,7 @@ __all__ = ["Chargers"]
 
 
 class Chargers(Resource):
-    """Chargers: the physical stations, each with one or more ports (API.md §3, DOC)."""
+    """Chargers: the physical stations, each with one or more ports (docs/api-contract.md §3, DOC)."""
 
     def list(
         self,

@@ -19,7 +19,7 @@ __all__ = ["Locations"]
 
 
 class Locations(Resource):
-    """Locations: the places chargers are installed (API.md §5).
+    """Locations: the places chargers are installed (docs/api-contract.md §5).
 
     Bulk create is DOC; ``location/`` and ``location/{id}/`` for reading are INFERRED (override
     them with ``paths=`` if a tenant serves them elsewhere).

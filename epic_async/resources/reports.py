@@ -24,7 +24,7 @@ DateLike = date | datetime | str
 
 
 class Reports(Resource):
-    """Reports on the network (API.md §2). ``charger_status`` is 3P-confirmed; the other four
+    """Reports on the network (docs/api-contract.md §2). ``charger_status`` is 3P-confirmed; the other four
     paths and every filter name are INFERRED from the vendor's prose ("filter by date ranges,
     chargers, and other parameters") and overridable with ``paths=``.
 

@@ -19,7 +19,7 @@ __all__ = ["Users"]
 
 
 class Users(Resource):
-    """Users with access to the network (API.md §6). Users are identified by ``uuid``.
+    """Users with access to the network (docs/api-contract.md §6). Users are identified by ``uuid``.
 
     Bulk create is DOC (it answers 200, not 201); ``user/`` and ``user/{uuid}/`` are INFERRED from
     the vendor's prose (override them with ``paths=``).

@@ -1,4 +1,4 @@
-"""The simulator's HTTP side: one aiohttp app serving every path of API.md from a :class:`Store`.
+"""The simulator's HTTP side: one aiohttp app serving every path of the API contract (docs/api-contract.md) from a :class:`Store`.
 
 A middleware does what a real gateway does before the view runs (counting, auth, the token
 bucket, latency) plus the fault injection tests ask for; the views do what Django REST Framework
@@ -173,7 +173,7 @@ async def _gateway(request: web.Request, handler: Handler) -> web.StreamResponse
 async def _guarded(
     request: web.Request, handler: Handler, sim: SimState, knobs: Knobs, target: str
 ) -> web.StreamResponse:
-    # The raw key (API.md §1). Strict by default, so that a client adding "Bearer " is caught;
+    # The raw key (docs/api-contract.md §1). Strict by default, so that a client adding "Bearer " is caught;
     # FakeEpicServer(auth_prefixes=("Bearer ", "Token ")) tolerates such prefixes.
     key = request.headers.get("Token-Authorization", "")
     for prefix in sim.auth_prefixes:

@@ -2,7 +2,7 @@
 the way Django REST Framework answers.
 
 Written independently of the SDK's client-side checks (``epic_async._validation``) on purpose: the
-loopback tests then show that both sides agree on API.md, rather than one module agreeing with
+loopback tests then show that both sides agree on the contract (docs/api-contract.md), rather than one module agreeing with
 itself. Each function returns one error dict per item: ``{}`` when the item is fine, else
 ``{"field": ["message"]}`` with nested dicts/lists for nested objects (``ports``).
 """
@@ -32,7 +32,7 @@ Errors = dict[str, Any]
 
 REQUIRED = "This field is required."
 NON_FIELD_ERRORS = "non_field_errors"  # DRF's default NON_FIELD_ERRORS_KEY (a setting)
-# The API's own enums (API.md §3-§4), kept here rather than imported from the SDK on purpose.
+# The API's own enums (docs/api-contract.md §3-§4), kept here rather than imported from the SDK on purpose.
 CHARGER_STATUSES = (
     "DISABLED",
     "AVAILABLE",
@@ -184,7 +184,7 @@ def _check_port(port: Any, current_type: Any) -> Errors:
 
 
 def check_charger(item: Any, taken_point_ids: Container[str]) -> Errors:
-    """One ChargerCreate item (API.md §3)."""
+    """One ChargerCreate item (docs/api-contract.md §3)."""
     if not isinstance(item, dict):
         return {"non_field_errors": ["Invalid data. Expected a dictionary."]}
     errors: Errors = {}
@@ -220,7 +220,7 @@ def _lat_lng_ok(lat: Any, lng: Any) -> bool:
 
 
 def check_location(item: Any, taken_custom_ids: Container[str]) -> Errors:
-    """One LocationCreate item (API.md §5)."""
+    """One LocationCreate item (docs/api-contract.md §5)."""
     if not isinstance(item, dict):
         return {"non_field_errors": ["Invalid data. Expected a dictionary."]}
     errors: Errors = {}
@@ -253,7 +253,7 @@ def check_location(item: Any, taken_custom_ids: Container[str]) -> Errors:
 
 
 def check_user(item: Any, taken_emails: Container[str]) -> Errors:
-    """One UserCreate item (API.md §6)."""
+    """One UserCreate item (docs/api-contract.md §6)."""
     if not isinstance(item, dict):
         return {"non_field_errors": ["Invalid data. Expected a dictionary."]}
     errors: Errors = {}

@@ -1,4 +1,4 @@
-"""The simulator's views: what each path of API.md answers, DRF-style."""
+"""The simulator's views: what each path of the API contract (docs/api-contract.md) answers, DRF-style."""
 
 from __future__ import annotations
 
