@@ -70,7 +70,7 @@ class BulkResult(Generic[T]):
     ``created_indexes`` still accounts for every created row.
 
     >>> result = await client.chargers.create_many(rows)  # doctest: +SKIP
-    >>> result
+    >>> result  # doctest: +SKIP
     BulkResult(total=10000, created=9900, failed=100, unknown=0)
     >>> result.raise_for_failures()  # doctest: +SKIP
     """
