@@ -13,6 +13,12 @@ from aioresponses import aioresponses
 from epic_async import EpicClient, RateLimit, RetryPolicy
 from epic_async.testing import FakeEpicServer
 
+# The real DRF app's fixtures, registered once: Django allows one server per process, and a
+# session fixture imported into several modules would be several fixtures, hence several servers.
+from .drf_server.fixtures import drf, drf_server
+
+__all__ = ["drf", "drf_server"]
+
 
 class SleepRecorder:
     """An injectable ``sleep`` that records the delays instead of waiting them out."""

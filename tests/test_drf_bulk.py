@@ -7,13 +7,12 @@ answer. Each test checks that every valid row is created exactly once (``created
 exactly the rows at fault fail with DRF's errors, that nothing is unknown, that input order is
 kept, and that progress only moves forward.
 
-The server is started for this module only (and closed after it): Django allows one per process,
-and the session-wide one of ``tests/test_drf_server.py`` is made by that module's own fixture.
+The server is the session-wide one of ``tests/conftest.py`` (Django allows one per process),
+re-seeded before each test by the ``drf`` fixture.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,25 +23,12 @@ from epic_async.testing.rows import charger_rows
 
 from .conftest import SleepRecorder
 from .drf_server import DrfServer
-from .drf_server.fixtures import SEEDED_CHARGERS
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 TOO_MANY = "Ensure this field has no more than 50 elements."
 TAKEN = "charger with this charger point id already exists."
 DC_POWER = "This field is required for a DC connector."
 NO_LOCATION = "Location matching query does not exist."
-
-
-@pytest.fixture(scope="module")
-def drf_bulk_server() -> Iterator[DrfServer]:
-    with DrfServer(chargers=SEEDED_CHARGERS) as server:
-        yield server
-
-
-@pytest.fixture
-def drf(drf_bulk_server: DrfServer) -> DrfServer:
-    drf_bulk_server.reset()
-    return drf_bulk_server
 
 
 def client_for(server: DrfServer) -> EpicClient:

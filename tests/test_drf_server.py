@@ -33,9 +33,7 @@ from epic_async.testing.rows import charger_rows
 
 from .conftest import SleepRecorder
 from .drf_server import DrfServer
-from .drf_server.fixtures import SEEDED_CHARGERS, drf, drf_server
-
-__all__ = ["drf", "drf_server"]  # the fixtures, re-exported so pytest finds them here
+from .drf_server.fixtures import SEEDED_CHARGERS
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 AC = {ConnectorType.J1772, ConnectorType.TYPE_2, ConnectorType.SHUKO}
