@@ -1,5 +1,7 @@
 """``python -m benchmarks [--quick] [--runs N] [--only A1,B1] [--json FILE] [--targets]``.
 
+A6 (the throttle matrix, one run per cell, ~8 minutes) runs only when asked: ``--only A6``.
+
 Runs the scenarios of benchmarks/README.md against the simulator in its own process, SDK and
 baselines rotated within each scenario, prints one table row per variant (medians after a warm-up)
 and a MET/MISS line for every target of ``benchmarks/_targets.py``.
@@ -21,7 +23,8 @@ from ._targets import table
 LISTING = ("A0", "A1", "A2", "A3", "A4", "A5", "E")
 BULK = ("B1", "B2")
 MICRO = ("C", "D")
-ALL = (*LISTING, *BULK, *MICRO)
+MATRIX = ("A6",)
+ALL = (*LISTING, *BULK, *MICRO, *MATRIX)
 
 
 def parse(argv: Sequence[str] | None = None) -> tuple[Config, str | None]:
@@ -74,6 +77,12 @@ def run_micro(config: Config, report: Report) -> None:
             getattr(bench, name.lower())()
 
 
+def run_matrix(config: Config, report: Report) -> None:
+    from ._matrix import MatrixBench
+
+    MatrixBench(config, report).a6()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     config, json_path = parse(argv)
     env = environment()
@@ -92,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_bulk(config, report)
     if any(config.wants(s) for s in MICRO):
         run_micro(config, report)
+    if config.only is not None and "A6" in config.only:  # long: only when named
+        run_matrix(config, report)
     seconds = time.perf_counter() - started
     missed = [t for t in report.targets if not t["met"]]
     print(

@@ -278,7 +278,18 @@ class MicroBench:
             await asyncio.gather(*tasks, return_exceptions=True)
             span = stamps[-1] - stamps[0]
             got = len(stamps)
-            return Outcome(got, {"achieved": (got - burst) / span if span else 0.0})
+            # Also from the first grant after the burst: the burst goes while the 10,000 tasks
+            # are still being created, and that creation (and the 5,000 cancellations) holds the
+            # loop for ~50 ms before the bucket can serve the queue; a bucket may not bank more
+            # than its burst meanwhile. Reported next to the target's figure, not instead of it.
+            queued = stamps[-1] - stamps[burst]
+            return Outcome(
+                got,
+                {
+                    "achieved": (got - burst) / span if span else 0.0,
+                    "achieved_queued": (got - burst - 1) / queued if queued else 0.0,
+                },
+            )
 
         acquires = self.config.scale(200_000)
 
@@ -300,6 +311,13 @@ class MicroBench:
             achieved = res[name].samples
             share = min(float(s.extra["achieved"]) for s in achieved) / configured
             self.report.check("D", key, share)
+        queued = min(float(s.extra["achieved_queued"]) for s in res["10k-50%-cancel"].samples)
+        self.report.figure("D", "10k-50%-cancel achieved once queued (worst)", queued / cancel_rate)
+        self.report.note(
+            "D",
+            f"10k-50%-cancel, measured from the first grant after the burst (the queue formed): "
+            f"{queued / cancel_rate:.3f} of the configured rate (worst run)",
+        )
         self.report.check("D", "cpu-waiter", res["10k-50%-cancel"].cpu / waiters * 1e6)
         self.report.check("D", "cpu-acquire", res["uncontended"].cpu / acquires * 1e6)
         self.report.note(

@@ -28,6 +28,7 @@ from ._pagination import Pager, PaginationError
 from ._ratelimit import RateLimit
 from ._redis_limiter import RedisLimiter, SharedLimiterUnavailable
 from ._retry import RetryPolicy
+from ._retry_budget import RetryBudget
 from ._sync import SyncEpicClient, SyncPager
 from ._version import __version__
 
@@ -55,6 +56,7 @@ __all__ = [
     "RateLimitError",
     "RedisLimiter",
     "ResponseValidationError",
+    "RetryBudget",
     "RetryPolicy",
     "ServerError",
     "SharedLimiterUnavailable",

@@ -15,8 +15,9 @@ class ClientMetrics:
     """Counters shared by a client and every ``with_options()`` copy of it.
 
     ``requests`` counts attempts that left the client (retries included), ``retries`` the attempts
-    after the first, ``throttled`` the 429 answers, ``pauses`` the shared 429 pauses started,
-    ``records`` the list items yielded by pagers.
+    after the first (resends after a 429 included), ``throttled`` the 429 answers, ``pauses`` the
+    shared 429 pauses started, ``retries_refused`` the errors raised at once because the retry
+    budget was spent, ``records`` the list items yielded by pagers.
 
     >>> m = ClientMetrics(); m.requests += 1; m.as_dict()["requests"]
     1
@@ -26,6 +27,7 @@ class ClientMetrics:
     retries: int = 0
     throttled: int = 0
     pauses: int = 0
+    retries_refused: int = 0
     connection_errors: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0

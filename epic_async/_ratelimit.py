@@ -1,11 +1,13 @@
-"""The client-wide rate limit: a token bucket, one shared 429 pause, and an optional adaptive rate.
+"""The client-wide rate limit: what the user states (:class:`RateLimit`) and the loop-bound
+limiter that enforces it (:class:`RateLimiter`).
 
-Every request of a client, retries included, takes one token here before it is sent, so N tasks
-sharing a client never exceed the configured rate together. On a 429 the transport calls
-:meth:`RateLimiter.pause`: every sender waits for the same ``Retry-After`` (one pause, not one per
-task). With ``adaptive=True`` the rate also drops multiplicatively on each 429 and probes back up,
-following the CUBIC scheme of botocore's adaptive retry mode (:class:`CubicRate`, pure and
-unit-tested).
+Every request of a client, retries included, takes one token before it is sent, so N tasks sharing
+a client never exceed the rate together. Tokens come from a :class:`~epic_async._pacer.Pacer`
+(locally) or from Redis (``shared=``), at the pacing of :func:`~epic_async._bucket.pacing`. With
+``adaptive=True`` the rate follows :mod:`epic_async._adaptive`. How a 429 is handled depends on
+what the rate is: a stated rate is right until the server says otherwise, so a 429 with
+``Retry-After`` pauses every sender once (:meth:`RateLimiter.pause`); an adaptive rate was a guess,
+so a 429 cuts it (once per overload, :meth:`RateLimiter.cut`) and only the refused request waits.
 """
 
 from __future__ import annotations
@@ -13,13 +15,37 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import attrs
-from aiolimiter import AsyncLimiter
 
+from ._adaptive import AdaptiveConfig, burst_cap, cut, note_send, rate_at, start_state
+from ._bucket import RATE_MARGIN, pacing, window_rate
+from ._pacer import Pacer
 from ._redis_limiter import RedisLimiter
 
-__all__ = ["CubicRate", "RateLimit", "RateLimiter"]
+__all__ = ["RateLimit", "RateLimiter", "parse_rate"]
+
+# DRF's SimpleRateThrottle.parse_rate reads only the first letter of the period.
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(text: str) -> tuple[int, int]:
+    """DRF's rate strings: ``"600/min"`` → ``(600, 60)``; also ``/s``, ``/hour``, ``/day``.
+
+    >>> parse_rate("1000/hour")
+    (1000, 3600)
+    """
+    try:
+        number, period = text.split("/")
+        count, seconds = int(number), _PERIODS[period.strip()[0].lower()]
+    except (AttributeError, ValueError, KeyError, IndexError):
+        raise ValueError(
+            f"RateLimit.parse: expected 'N/period' like '600/min', got {text!r}"
+        ) from None
+    if count < 1:
+        raise ValueError(f"RateLimit.parse: {text!r} allows no request at all")
+    return count, seconds
 
 
 def _check_rate(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -31,10 +57,13 @@ def _check_rate(_instance: object, attribute: attrs.Attribute[float], value: flo
 class RateLimit:
     """Requests per second allowed for one client (``rate``), with bursts up to ``burst``.
 
-    Set ``rate`` to what your tenant allows and the client never sees a 429. When the limit is
-    unknown, ``adaptive=True`` treats ``rate`` as a starting guess: each 429 multiplies the rate by
-    0.7, and quiet periods grow it back (doubling until the first 429, then a CUBIC curve), between
-    ``min_rate`` and ``max_rate``.
+    Set ``rate`` and ``burst`` to what your tenant's token bucket allows: the client paces a
+    little under both (:func:`~epic_async._bucket.pacing`: 99 % of the rate, a token of the
+    burst in reserve for every 10 ms of it) and never meets a 429 from that bucket. A tenant that
+    states its limit the DRF way takes :meth:`parse` (``RateLimit.parse("600/min")``).
+
+    When the limit is unknown, ``adaptive=True`` treats ``rate`` as a starting guess and finds
+    the server's limit from its 429s, between ``min_rate`` and ``max_rate`` (docs/rate-limits.md).
 
     ``shared=RedisLimiter(url, key=...)`` makes every client with that key share one bucket, its
     429 pauses and its adaptive rate through Redis: the rate of a whole fleet of workers.
@@ -60,156 +89,152 @@ class RateLimit:
         if value is not None and not value >= self.rate:
             raise ValueError(f"RateLimit.max_rate must be >= rate ({self.rate}), got {value!r}")
 
+    @classmethod
+    def parse(cls, text: str, *, shared: RedisLimiter | None = None) -> RateLimit:
+        """Pacing for a DRF throttle rate: ``"600/min"``, ``"20/s"``, ``"1000/hour"``, ``"/day"``.
 
-class CubicRate:
-    """botocore's adaptive rate (CUBIC congestion control), as pure arithmetic on timestamps.
+        DRF's ``SimpleRateThrottle`` allows N requests in any sliding window of the period. The
+        client sends them one at a time (burst 1), evenly, at
+        :func:`~epic_async._bucket.window_rate`, so that from an empty window the throttle never
+        refuses one, and reaches 97-99 % of N per period (docs/rate-limits.md).
 
-    After a throttle at time ``t0`` with the rate then at ``w_max``, the rate is
-    ``scale * (t - t0 - K) ** 3 + w_max`` with ``K = cbrt(w_max * (1 - beta) / scale)``: it starts at
-    ``beta * w_max``, flattens near ``w_max`` (where the server pushed back), then probes above it.
-    Before the first throttle the rate doubles every ``slow_start_interval`` seconds, like TCP's
-    slow start, so an under-estimated starting rate is corrected quickly.
-    """
-
-    def __init__(
-        self,
-        *,
-        start_rate: float,
-        min_rate: float,
-        max_rate: float | None,
-        now: float,
-        beta: float = 0.7,
-        scale: float = 0.4,
-        slow_start_interval: float = 0.25,
-    ) -> None:
-        self.rate = start_rate
-        self._min = min_rate
-        self._max = max_rate if max_rate is not None else math.inf
-        self._beta = beta
-        self._scale = scale
-        self._interval = slow_start_interval
-        self._slow_start = True
-        self._last_change = now
-        self._w_max = start_rate
-        self._k = 0.0
-        self._sent = 0  # sends since the last slow-start step: growth only when the rate is used
-
-    def _clamp(self, rate: float) -> float:
-        return min(self._max, max(self._min, rate))
-
-    def on_throttle(self, now: float) -> float:
-        """The server answered 429: remember where, and cut the rate."""
-        self._slow_start = False
-        self._w_max = self.rate
-        self._k = (self._w_max * (1 - self._beta) / self._scale) ** (1 / 3)
-        self._last_change = now
-        self.rate = self._clamp(self.rate * self._beta)
-        return self.rate
-
-    def on_success(self, now: float) -> float:
-        """A request went through: grow the rate along the curve."""
-        if self._slow_start:
-            self._sent += 1
-            elapsed = now - self._last_change
-            if elapsed >= self._interval:
-                # Double only when the bucket was the bottleneck (at least half the rate used);
-                # an idle client must not grow a rate it never tested.
-                if self._sent >= 0.5 * self.rate * elapsed:
-                    self.rate = self._clamp(self.rate * 2)
-                self._sent = 0
-                self._last_change = now
-            return self.rate
-        t = now - self._last_change
-        self.rate = self._clamp(self._scale * (t - self._k) ** 3 + self._w_max)
-        return self.rate
+        >>> limit = RateLimit.parse("600/min")
+        >>> round(limit.rate, 3), limit.burst, limit.adaptive
+        (9.997, 1, False)
+        """
+        count, period = parse_rate(text)
+        rate = window_rate(count, period)
+        return cls(rate=rate, burst=1, min_rate=min(0.5, rate), shared=shared)
 
 
-class _AdjustableLimiter(AsyncLimiter):
-    """aiolimiter's bucket with a settable drain rate (it has no public setter)."""
-
-    __slots__ = ()
-
-    def set_rate(self, rate: float) -> None:
-        self._leak()  # account for the time elapsed at the old rate first
-        self.time_period = self.max_rate / rate
-        self._rate_per_sec = rate
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class RateLimiter:
-    """One client's token bucket plus its shared pause gate. Loop-bound: create inside the loop."""
+    """One client's limiter: a pause gate in front of a token bucket. Loop-bound.
+
+    ``sleep`` waits out shared 429 pauses (tests inject a recorder: a pause is then waited once per
+    distinct pause, never spun on). ``clock`` runs the bucket on virtual time: given one, the
+    bucket's pacing sleeps through ``sleep`` too, so a test's sleep that advances the clock (and a
+    server's throttle clock) makes minutes of pacing pass at once.
+    """
 
     def __init__(
         self,
         config: RateLimit,
         *,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] | None = None,
     ) -> None:
-        self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
         self._config = config
-        self._bucket = _AdjustableLimiter(config.burst, config.burst / config.rate)
         self._sleep = sleep
+        self._clock = clock or loop.time
         self._resume_at = 0.0
-        # One task at a time waits inside the bucket: aiolimiter wakes several waiters per token
-        # (they re-check and sleep again), which costs ~190 µs of CPU per grant with 10k waiters.
-        # asyncio.Lock is FIFO, wakes exactly one, and drops cancelled waiters for free.
-        self._queue = asyncio.Lock()
-        self._shared = config.shared.bucket(config) if config.shared is not None else None
-        self._cubic = (
-            CubicRate(
-                start_rate=config.rate,
-                min_rate=config.min_rate,
-                max_rate=config.max_rate,
-                now=self._loop.time(),
-            )
-            if config.adaptive
-            else None
+        self._trimmed_for = 0.0
+        rate, burst = pacing(config.rate, config.burst)
+        self._adaptive_cfg = AdaptiveConfig(
+            start_rate=config.rate,
+            min_rate=config.min_rate,
+            max_rate=config.max_rate if config.max_rate is not None else math.inf,
         )
+        now = self._clock()
+        self._state = start_state(self._adaptive_cfg, now=now) if config.adaptive else None
+        self._shared = config.shared.bucket(config) if config.shared is not None else None
+        self._pacer_burst = burst
+        self._pacer = Pacer(
+            burst=self._adaptive_burst if self._state is not None else burst,
+            rate=self._adaptive_pace if self._state is not None else (lambda _now: rate),
+            clock=clock,
+            sleep=sleep if clock is not None else asyncio.sleep,
+        )
+
+    def _adaptive_burst(self, now: float) -> int:
+        assert self._state is not None
+        return burst_cap(self._state, self._adaptive_cfg, self._pacer_burst, now=now)
+
+    def _adaptive_pace(self, now: float) -> float:
+        assert self._state is not None
+        return rate_at(self._state, self._adaptive_cfg, now=now) * (1.0 - RATE_MARGIN)
+
+    @property
+    def adaptive(self) -> bool:
+        return self._config.adaptive
 
     @property
     def rate(self) -> float:
-        """The rate in force now (changes only in adaptive mode)."""
+        """The rate in force now (it changes only in adaptive mode)."""
         if self._shared is not None:
             return self._shared.rate
-        return self._cubic.rate if self._cubic else self._config.rate
+        if self._state is not None:
+            return rate_at(self._state, self._adaptive_cfg, now=self._clock())
+        return self._config.rate
 
-    async def acquire(self) -> None:
-        """Wait out any shared pause, then take one token."""
+    @property
+    def state(self) -> Any:
+        """The adaptive state (local) for tests and debugging; ``None`` for a stated rate."""
+        return self._state
+
+    async def acquire(self) -> int:
+        """Wait out any shared pause, then take one token; return the request's ticket.
+
+        The ticket is the number of adaptive cuts so far (0 for a stated rate): hand it to
+        :meth:`cut` if the request meets a 429.
+        """
+        if self._resume_at > self._clock():
+            await self._wait_out_pause()
+        if self._shared is not None:
+            return await self._shared.acquire()
+        waiter = self._pacer.take()
+        if waiter is not None:
+            await waiter
+        if self._state is None:
+            return 0
+        return note_send(self._state, self._adaptive_cfg, now=self._clock())
+
+    async def _wait_out_pause(self) -> None:
         waited_for = 0.0
         while True:
             target = self._resume_at
-            delay = target - self._loop.time()
+            delay = target - self._clock()
             # Sleep once per distinct pause: a pause extended while we slept is waited again, but an
             # injected test sleep that does not advance the clock cannot spin us forever.
             if delay <= 0 or target == waited_for:
                 break
             await self._sleep(delay)
             waited_for = target
-        if self._shared is not None:
-            await self._shared.acquire()
-        else:
-            async with self._queue:
-                await self._bucket.acquire()
+        if waited_for and waited_for != self._trimmed_for:
+            # The server said when it takes one request again: one, not a burst banked meanwhile.
+            self._trimmed_for = waited_for
+            self._pacer.trim()
 
     def pause(self, seconds: float) -> bool:
-        """Hold every sender for ``seconds``; True when this starts a new pause (not an overlap)."""
-        now = self._loop.time()
+        """Hold every sender for ``seconds`` (a stated rate met a 429 with ``Retry-After``).
+
+        True when this starts a new pause, False when it only extends or overlaps one.
+        """
+        now = self._clock()
         new_pause = self._resume_at <= now
         self._resume_at = max(self._resume_at, now + seconds)
         if self._shared is not None:
-            self._shared.throttled(seconds)  # every other worker pauses too
+            self._shared.pause(seconds)  # every other worker pauses too
         return new_pause
 
+    def cut(self, ticket: int) -> bool:
+        """An adaptive rate met a 429 on the request holding ``ticket``: cut the rate if this is a
+        new overload (its request left after the last cut). True when it cut (locally; a shared
+        rate is cut in Redis, asynchronously, and this returns False)."""
+        if self._shared is not None:
+            self._shared.cut(ticket)
+            return False
+        if self._state is None or not cut(
+            self._state, self._adaptive_cfg, ticket, now=self._clock()
+        ):
+            return False
+        self._pacer.trim()  # no burst after a cut: the server's bucket is empty
+        return True
+
     async def aclose(self) -> None:
+        await self._pacer.aclose()
         if self._shared is not None:
             await self._shared.aclose()
-
-    def on_throttle(self) -> None:
-        if self._cubic is not None and self._shared is None:
-            self._bucket.set_rate(self._cubic.on_throttle(self._loop.time()))
-
-    def on_success(self) -> None:
-        if self._cubic is not None and self._shared is None:
-            before = self._cubic.rate
-            after = self._cubic.on_success(self._loop.time())
-            if after != before:
-                self._bucket.set_rate(after)

@@ -4,13 +4,15 @@ The API limits the key, not the process. With N workers each holding a local buc
 tenant's rate, the fleet sends N times too much and meets 429 storms. ``RedisLimiter`` moves the
 bucket into Redis:
 
-- **one round trip per acquire**: a Lua script reads Redis' own clock (``TIME``, so hosts with
-  skewed clocks agree), applies GCRA (the "theoretical arrival time" form of a token bucket:
-  ``burst`` requests at once, then one every ``1/rate`` seconds) and returns how long to wait;
-- **the 429 pause is shared**: a worker that meets 429 + ``Retry-After`` writes the pause into
-  Redis, and every worker's next acquire waits it out;
-- **the adaptive rate is shared** (``RateLimit(adaptive=True)``): a 429 cuts the fleet's rate by
-  30 % (once per pause, not once per worker), and the rate climbs back linearly, then probes on.
+- **one round trip per acquire**: a Lua script (:mod:`epic_async._redis_scripts`) reads Redis'
+  own clock (``TIME``, so hosts with skewed clocks agree), takes a token from the same bucket the
+  local limiter runs (:mod:`epic_async._bucket`, reserving it ahead when none is banked) and
+  returns how long to wait;
+- **the 429 pause is shared** (a stated rate): a worker that meets 429 + ``Retry-After`` writes
+  the pause into Redis, and every worker's next token waits it out;
+- **the adaptive rate is shared** (``RateLimit(adaptive=True)``): the algorithm of
+  :mod:`epic_async._adaptive`, its state (the cut counter included) in Redis, so the fleet's rate
+  is cut once per overload, whichever worker meets the 429s.
 
 If Redis cannot be reached the policy decides: ``on_unavailable="fail"`` (the default) raises
 :class:`SharedLimiterUnavailable` rather than risk the key; ``"local"`` falls back to a local
@@ -25,72 +27,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import warnings
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
-from aiolimiter import AsyncLimiter
 
+from ._adaptive import AFTER_CUT_BURST, BETA, INTERVAL, SLOW_START_CUT, USED, C
+from ._bucket import RATE_MARGIN, pacing
 from ._errors import EpicError
+from ._pacer import Pacer
+from ._redis_scripts import ACQUIRE, THROTTLED
 
 if TYPE_CHECKING:
     from ._ratelimit import RateLimit
 
-__all__ = ["RedisLimiter", "SharedBucket", "SharedLimiterUnavailable"]
+__all__ = ["RedisLimiter", "SharedBucket", "SharedLimiterUnavailable", "script_args"]
 
 logger = logging.getLogger("epic_async")
-
-# KEYS: tat, pause, adaptive state. ARGV: rate, burst, adaptive (0/1), min_rate, max_rate (0 = none)
-# Returns the wait in milliseconds (a string: Lua numbers lose their fraction on the way out).
-_ACQUIRE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-if ARGV[3] == '1' then
-  local s = redis.call('HMGET', KEYS[3], 'base', 'slope', 'since')
-  if s[1] then
-    rate = tonumber(s[1]) + tonumber(s[2]) * (now - tonumber(s[3])) / 1000
-  else
-    redis.call('HSET', KEYS[3], 'base', rate, 'slope', rate * 0.2, 'since', now)
-    redis.call('PEXPIRE', KEYS[3], 3600000)
-  end
-  rate = math.max(rate, tonumber(ARGV[4]))
-  if tonumber(ARGV[5]) > 0 then rate = math.min(rate, tonumber(ARGV[5])) end
-end
-local interval = 1000 / rate
-local pause_until = tonumber(redis.call('GET', KEYS[2]) or '0')
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-local start = math.max(tat, now, pause_until)
-local wait = math.max(start - (burst - 1) * interval - now, pause_until - now, 0)
-local new_tat = start + interval
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now) + 60000)
-return tostring(wait)
-"""
-
-# KEYS: pause, adaptive state. ARGV: pause ms, adaptive (0/1), min_rate.
-# Returns the shared rate after the 429 (or 0 when not adaptive).
-_THROTTLED = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local pause_ms = tonumber(ARGV[1])
-local until_ms = now + pause_ms
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if until_ms > current then
-  redis.call('SET', KEYS[1], tostring(until_ms), 'PX', math.ceil(pause_ms) + 1000)
-end
-if ARGV[2] ~= '1' then return '0' end
-local s = redis.call('HMGET', KEYS[2], 'base', 'slope', 'since', 'cut_at')
-if not s[1] then return '0' end
-local rate = tonumber(s[1]) + tonumber(s[2]) * (now - tonumber(s[3])) / 1000
--- One cut per burst of 429s: the workers that meet the same overload must not each cut.
-if s[4] and now - tonumber(s[4]) < math.max(pause_ms, 500) then return tostring(rate) end
-local cut = math.max(rate * 0.7, tonumber(ARGV[3]))
--- Climb back to where the server pushed back within about 5 s, then keep probing at that slope.
-redis.call('HSET', KEYS[2], 'base', cut, 'slope', (rate - cut) / 5, 'since', now, 'cut_at', now)
-return tostring(cut)
-"""
 
 
 class SharedLimiterUnavailable(EpicError):
@@ -146,38 +101,35 @@ class SharedBucket:
         self._redis: Any = redis_asyncio.Redis.from_url(
             spec.url, socket_timeout=spec.timeout, socket_connect_timeout=spec.timeout
         )
-        self._acquire = self._redis.register_script(_ACQUIRE)
-        self._throttled = self._redis.register_script(_THROTTLED)
-        prefix = f"epic_async:{spec.key}:"
-        self._keys = [prefix + "tat", prefix + "pause", prefix + "adaptive"]
-        # The script's arguments never change for a client (RateLimit is frozen): built once.
-        self._acquire_args = [
-            config.rate,
-            config.burst,
-            int(config.adaptive),
-            config.min_rate,
-            config.max_rate or 0,
-        ]
-        self._fallback: AsyncLimiter | None = None
+        self._acquire = self._redis.register_script(ACQUIRE)
+        self._throttled = self._redis.register_script(THROTTLED)
+        self._keys = [f"epic_async:{spec.key}:bucket"]
+        self._args = script_args(config)
+        self._fallback: Pacer | None = None
         self._retry_redis_at = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
         self.rate = config.rate
 
-    async def acquire(self) -> None:
-        """Wait until the shared bucket (or, during an outage, the fallback) lets one request go."""
+    async def acquire(self) -> int:
+        """Wait until the shared bucket (or, during an outage, the fallback) lets one request
+        go; return its ticket (the fleet's number of adaptive cuts so far)."""
         if self._fallback is not None and time.monotonic() < self._retry_redis_at:
             await self._fallback.acquire()
-            return
+            return -1  # no ticket: a 429 met on the fallback cannot cut the fleet's rate
         try:
-            wait_ms = float(await self._acquire(keys=self._keys, args=self._acquire_args))
+            wait, ticket, rate = await self._acquire(keys=self._keys, args=self._args)
         except Exception as exc:
             await self._unavailable(exc)
-            return
+            return -1
         if self._fallback is not None:
             logger.warning("shared rate limiter: Redis is back; using the shared bucket again")
+            await self._fallback.aclose()
             self._fallback = None
-        if wait_ms > 0:
-            await asyncio.sleep(wait_ms / 1000)
+        self.rate = float(rate)
+        seconds = float(wait)
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+        return int(ticket)
 
     async def _unavailable(self, exc: Exception) -> None:
         spec = self._spec
@@ -196,31 +148,64 @@ class SharedBucket:
             )
             warnings.warn(message, RuntimeWarning, stacklevel=3)
             logger.warning(message)
-            self._fallback = AsyncLimiter(burst, burst / rate)
+            pace, paced_burst = pacing(rate, burst)
+            self._fallback = Pacer(burst=paced_burst, rate=lambda _now: pace)
         self._retry_redis_at = time.monotonic() + spec.recheck
         await self._fallback.acquire()
 
-    def throttled(self, pause: float | None) -> None:
-        """A 429 was answered: share the pause (and, adaptive, the cut) with every worker."""
-        task = asyncio.get_running_loop().create_task(self._report(pause or 0.0))
+    def pause(self, seconds: float) -> None:
+        """A stated rate met 429 + ``Retry-After``: hold every worker's bucket for ``seconds``."""
+        self._report("pause", seconds)
+
+    def cut(self, ticket: int) -> None:
+        """An adaptive rate met a 429 on the request holding ``ticket``: cut the fleet's rate if
+        no worker has cut it since that request left."""
+        if ticket >= 0:
+            self._report("cut", ticket)
+
+    def _report(self, what: str, value: float) -> None:
+        task = asyncio.get_running_loop().create_task(self._send_report(what, value))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _report(self, pause: float) -> None:
-        args = [pause * 1000, int(self._config.adaptive), self._config.min_rate]
+    async def _send_report(self, what: str, value: float) -> None:
         try:
-            rate = float(await self._throttled(keys=self._keys[1:], args=args))
+            _cut, rate = await self._throttled(keys=self._keys, args=[*self._args, what, value])
         except Exception as exc:
             logger.warning("shared rate limiter: could not record a 429 in Redis (%s)", exc)
             return
-        if rate:
-            self.rate = rate
+        self.rate = float(rate)
+
+    async def reported(self) -> None:
+        """Wait until every 429 reported so far is recorded in Redis (tests; shutdown)."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def aclose(self) -> None:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._fallback is not None:
+            await self._fallback.aclose()
         await self._redis.aclose()
+
+
+def script_args(config: RateLimit, *, now: float | None = None) -> list[str | float | int]:
+    """The scripts' common arguments for ``config`` (``now``: tests only, see the scripts)."""
+    rate, burst = pacing(config.rate, config.burst)
+    constants = " ".join(
+        repr(v) for v in (BETA, C, INTERVAL, USED, SLOW_START_CUT, AFTER_CUT_BURST)
+    )
+    return [
+        rate,
+        burst,
+        int(config.adaptive),
+        config.rate,
+        config.min_rate,
+        config.max_rate if config.max_rate not in (None, math.inf) else 0,
+        RATE_MARGIN,
+        "" if now is None else repr(now),
+        constants,
+    ]
 
 
 def _redact(url: str) -> str:

@@ -1,6 +1,7 @@
 """Retry decisions: which failures to retry and how long to wait. Pure functions, no I/O.
 
-The transport asks :func:`retry_decision` after each failed attempt and sleeps what it answers.
+The transport asks :func:`retry_decision` after an error (and, without a rate limit, after a
+429) and :func:`throttle_wait` after a 429 under a rate limit, and waits what they answer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from enum import Enum
 
 import attrs
 
-__all__ = ["FailureKind", "RetryPolicy", "parse_retry_after", "retry_decision"]
+from ._retry_budget import RetryBudget
+
+__all__ = ["FailureKind", "RetryPolicy", "parse_retry_after", "retry_decision", "throttle_wait"]
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -49,18 +52,37 @@ class RetryPolicy:
     failures to connect, because anything else may have been applied already: the SDK never risks
     creating a charger twice.
 
+    **429s under a rate limit are waits, not attempts**: the request waits the ``Retry-After``
+    (or the backoff of its n-th 429 when there is none) and is sent again, however often, until
+    a ``Retry-After`` exceeds ``max_retry_after`` or its 429 waits would add up past
+    ``max_throttle_wait`` seconds. Without a rate limit (``rate_limit=None``) a 429 uses up an
+    attempt like an error.
+
+    **Error retries draw on a budget** (``retry_budget``, botocore's retry quota: see
+    :class:`RetryBudget`) shared by a client and its ``with_options()`` copies; when it is empty an
+    error is raised at once. ``retry_budget=None`` turns it off.
+
     ``sleep`` is injectable so tests record the ladder instead of waiting it out.
 
-    >>> RetryPolicy(max_attempts=1)  # never retry
-    RetryPolicy(max_attempts=1, backoff_initial=0.5, backoff_max=30.0, max_retry_after=120.0)
+    >>> RetryPolicy(max_attempts=1, retry_budget=None)  # never retry
+    RetryPolicy(max_attempts=1, backoff_initial=0.5, backoff_max=30.0, max_retry_after=120.0, max_throttle_wait=300.0, retry_budget=None)
     """
 
     max_attempts: int = attrs.field(default=4)
     backoff_initial: float = attrs.field(default=0.5, validator=_check_positive)
     backoff_max: float = attrs.field(default=30.0, validator=_check_positive)
     max_retry_after: float = attrs.field(default=120.0, validator=_check_positive)
+    max_throttle_wait: float = attrs.field(default=300.0, validator=_check_positive)
+    retry_budget: RetryBudget | None = attrs.field(default=RetryBudget())
     sleep: Sleep = attrs.field(default=asyncio.sleep, repr=False, eq=False)
     rng: random.Random = attrs.field(factory=random.Random, repr=False, eq=False)
+
+    @retry_budget.validator
+    def _check_budget(self, _attribute: object, value: RetryBudget | None) -> None:
+        if value is not None and not isinstance(value, RetryBudget):
+            raise TypeError(
+                f"RetryPolicy.retry_budget must be a RetryBudget or None, got {value!r}"
+            )
 
     @max_attempts.validator
     def _check_attempts(self, _attribute: object, value: int) -> None:
@@ -130,3 +152,24 @@ def retry_decision(
     if retry_after is not None:
         return retry_after if retry_after <= policy.max_retry_after else None
     return policy.backoff(attempt)
+
+
+def throttle_wait(
+    policy: RetryPolicy, *, retry_after: float | None, throttles: int, waited: float
+) -> float | None:
+    """Seconds a request waits after its ``throttles``-th 429 under a rate limit, or ``None`` to
+    raise: the server's ``Retry-After`` (above ``max_retry_after``: raise), else the full-jitter
+    backoff of that many failures; raise too when the request's 429 waits so far (``waited``)
+    plus this one would pass ``max_throttle_wait``.
+
+    >>> throttle_wait(RetryPolicy(), retry_after=2.0, throttles=7, waited=10.0)
+    2.0
+    >>> throttle_wait(RetryPolicy(max_throttle_wait=11.0), retry_after=2.0, throttles=7, waited=10.0)
+    """
+    if retry_after is not None:
+        if retry_after > policy.max_retry_after:
+            return None
+        wait = retry_after
+    else:
+        wait = policy.backoff(throttles)
+    return wait if waited + wait <= policy.max_throttle_wait else None

@@ -1,9 +1,14 @@
 """The one boundary with aiohttp: session, rate limit, retry loop and exception translation.
 
-No other client module imports aiohttp. A request goes: rate limiter token → one attempt →
-on failure ask :func:`~epic_async._retry.retry_decision` → release the failed response → sleep →
-again. Every aiohttp exception is translated here into the tree of :mod:`epic_async._errors`,
-raised ``from`` the original so the cause stays in the traceback.
+No other client module imports aiohttp but :mod:`epic_async._exchange`, which sends one
+request and says what its answer means. A request goes: rate limiter token → one attempt →
+success, or one of two paths. **A 429 under a rate limit** is a wait: the limiter hears of it
+(a stated rate pauses every sender, an adaptive one is cut) and the request is sent again after
+:func:`~epic_async._retry.throttle_wait`. **An error** (5xx, timeout, connection; or a 429 without
+a rate limit) uses up an attempt: :func:`~epic_async._retry.retry_decision` says whether and how
+long, and the retry budget must pay for it. Every aiohttp exception is translated by one table
+(:data:`~epic_async._exchange.EXC_MAP`) into the tree of :mod:`epic_async._errors`, raised ``from``
+the original so the cause stays in the traceback.
 """
 
 from __future__ import annotations
@@ -19,35 +24,27 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from ._codec import loads
 from ._config import ResolvedConfig, Timeouts
-from ._errors import APIStatusError, EpicConnectionError, EpicTimeoutError, error_for_status
+from ._errors import EpicConnectionError, EpicTimeoutError
+from ._exchange import TRANSLATED, AttemptFailed, Response, exchange, refusal, translate
 from ._metrics import ClientMetrics
 from ._ratelimit import RateLimit, RateLimiter
 from ._reads import Reader
-from ._retry import FailureKind, RetryPolicy, parse_retry_after, retry_decision
+from ._retry import RetryPolicy, retry_decision, throttle_wait
+from ._retry_budget import RetryBudget, RetryQuota
+from ._version import __version__
 
-__all__ = ["Response", "SharedState", "Transport"]
+__all__ = ["Response", "SharedState", "Transport"]  # Response: resources import it from here
 
 logger = logging.getLogger("epic_async")
 
-_VERSION: Final = "0.1.0"
 _USER_AGENT: Final = (
-    f"epic-async/{_VERSION} aiohttp/{aiohttp.__version__} python/{platform.python_version()}"
+    f"epic-async/{__version__} aiohttp/{aiohttp.__version__} python/{platform.python_version()}"
 )
 _CLOSED_MESSAGE: Final = (
     "this EpicClient is closed; create a new client (or keep every call inside "
     "`async with EpicClient(...) as client:`)"
 )
-
-
-@attrs.frozen
-class Response:
-    """A successful answer: status and raw body bytes (decoding is the caller's job)."""
-
-    status: int
-    content: bytes
-    url: str
 
 
 class _RedactedHeaders(dict[str, str]):
@@ -57,22 +54,15 @@ class _RedactedHeaders(dict[str, str]):
         return repr({k: ("***" if k == "Token-Authorization" else v) for k, v in self.items()})
 
 
-class _AttemptFailed(Exception):
-    """Internal: one attempt failed; carries what the retry decision needs and the final error."""
+@attrs.define
+class _Tally:
+    """One request's history across its attempts."""
 
-    def __init__(
-        self,
-        error: Exception,
-        kind: FailureKind,
-        *,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.kind = kind
-        self.status = status
-        self.retry_after = retry_after
+    sends: int = 0
+    errors: int = 0  # attempts failed by an error (and by 429s when there is no rate limit)
+    throttles: int = 0  # 429s under a rate limit
+    throttle_waited: float = 0.0  # seconds waited after them
+    budget_spent: int = 0  # what its retries took from the retry budget
 
 
 class SharedState:
@@ -102,6 +92,7 @@ class SharedState:
         self._session = session
         self._owns_session = session is None
         self._limiter: RateLimiter | None = None
+        self._quotas: dict[RetryBudget, RetryQuota] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         prefix = f"{auth_prefix} " if auth_prefix else ""
         # Built once; the only place the key is revealed. Never logged (see Transport._log_*).
@@ -144,6 +135,16 @@ class SharedState:
         if self._limiter is None:
             self._limiter = RateLimiter(self.rate_limit, sleep=sleep)
         return self._limiter
+
+    def retry_quota(self, budget: RetryBudget | None) -> RetryQuota | None:
+        """The live retry quota for ``budget``: one per client and budget settings, so a client
+        and its ``with_options()`` copies with the same settings draw on the same quota."""
+        if budget is None:
+            return None
+        quota = self._quotas.get(budget)
+        if quota is None:
+            quota = self._quotas[budget] = RetryQuota(budget)
+        return quota
 
     @property
     def headers(self) -> Mapping[str, str]:
@@ -200,45 +201,89 @@ class Transport:
         shared = self.shared
         session = shared.session()
         limiter = shared.limiter(self.retry.sleep)
-        metrics = shared.metrics
+        quota = shared.retry_quota(self.retry.retry_budget)
         headers: Mapping[str, str] = shared.headers
         if body is not None:
             headers = _RedactedHeaders(headers, **{"Content-Type": "application/json"})
-        attempt = 0
+        tally = _Tally()
         while True:
-            attempt += 1
-            if limiter is not None:
-                await limiter.acquire()
-            if attempt > 1:
-                metrics.retries += 1
+            ticket = await limiter.acquire() if limiter is not None else 0
+            tally.sends += 1
             try:
-                response = await self._attempt(session, method, url, params, body, headers, attempt)
-            except _AttemptFailed as failed:
-                delay = retry_decision(
-                    self.retry,
-                    method=method,
-                    attempt=attempt,
-                    kind=failed.kind,
-                    status=failed.status,
-                    retry_after=failed.retry_after,
-                )
+                response = await self._attempt(session, method, url, params, body, headers, tally)
+            except AttemptFailed as failed:
                 if failed.status == 429 and limiter is not None:
-                    limiter.on_throttle()
-                    if delay is not None:
-                        if limiter.pause(delay):
-                            metrics.pauses += 1
-                        continue  # the pause gate in acquire() does the waiting, for every task
-                if delay is None:
-                    raise failed.error from failed.error.__cause__
-                logger.debug(
-                    "retrying %s %s in %.3fs (attempt %d failed: %s)",
-                    method, url, delay, attempt, failed.error,
-                )  # fmt: skip
-                await self.retry.sleep(delay)
+                    await self._wait_out_throttle(failed, tally, limiter, ticket, method, url)
+                else:
+                    await self._wait_out_error(failed, tally, quota, method, url)
                 continue
-            if limiter is not None:
-                limiter.on_success()
+            if quota is not None:
+                quota.refund(tally.budget_spent)
             return response
+
+    async def _wait_out_throttle(
+        self,
+        failed: AttemptFailed,
+        tally: _Tally,
+        limiter: RateLimiter,
+        ticket: int,
+        method: str,
+        url: str,
+    ) -> None:
+        """The 429 path: a wait, whatever the attempt count; raise past the policy's limits."""
+        tally.throttles += 1
+        if limiter.adaptive:
+            limiter.cut(ticket)  # once per overload: the limiter compares the ticket
+        wait = throttle_wait(
+            self.retry,
+            retry_after=failed.retry_after,
+            throttles=tally.throttles,
+            waited=tally.throttle_waited,
+        )
+        if wait is None:
+            raise failed.error from failed.error.__cause__
+        tally.throttle_waited += wait
+        if not limiter.adaptive and failed.retry_after is not None:
+            # A stated rate is right until the server says otherwise: when it does, every task
+            # holds (one pause, not one per task), and acquire() does the waiting.
+            if limiter.pause(wait):
+                self.shared.metrics.pauses += 1
+            return
+        logger.debug("throttled: %s %s again in %.3fs (429 no. %d)", method, url, wait, tally.throttles)  # fmt: skip
+        await self.retry.sleep(wait)
+
+    async def _wait_out_error(
+        self,
+        failed: AttemptFailed,
+        tally: _Tally,
+        quota: RetryQuota | None,
+        method: str,
+        url: str,
+    ) -> None:
+        """The error path: an attempt used up; retry if the policy and the budget allow."""
+        tally.errors += 1
+        delay = retry_decision(
+            self.retry,
+            method=method,
+            attempt=tally.errors,
+            kind=failed.kind,
+            status=failed.status,
+            retry_after=failed.retry_after,
+        )
+        if delay is None:
+            raise failed.error from failed.error.__cause__
+        if quota is not None and failed.status != 429:
+            cost = quota.take(timeout=isinstance(failed.error, EpicTimeoutError))
+            if not cost:
+                self.shared.metrics.retries_refused += 1
+                logger.debug("not retrying %s %s: the retry budget is spent", method, url)
+                raise failed.error from failed.error.__cause__
+            tally.budget_spent += cost
+        logger.debug(
+            "retrying %s %s in %.3fs (attempt %d failed: %s)",
+            method, url, delay, tally.errors, failed.error,
+        )  # fmt: skip
+        await self.retry.sleep(delay)
 
     async def _attempt(
         self,
@@ -248,118 +293,42 @@ class Transport:
         params: Mapping[str, str] | None,
         body: bytes | None,
         headers: Mapping[str, str],
-        attempt: int,
+        tally: _Tally,
     ) -> Response:
+        """One exchange: count it, log it, and return the 2xx answer or raise ``AttemptFailed``."""
         metrics = self.shared.metrics
         metrics.requests += 1
+        if tally.sends > 1:
+            metrics.retries += 1
         if body is not None:
             metrics.bytes_sent += len(body)
         started = time.perf_counter()
         debug = logger.isEnabledFor(logging.DEBUG)
         if debug:
-            logger.debug("-> %s %s params=%s attempt=%d", method, url, dict(params or {}), attempt)
+            logger.debug("-> %s %s params=%s attempt=%d", method, url, dict(params or {}), tally.sends)  # fmt: skip
         try:
-            async with session.request(
+            answer = await exchange(
+                session,
                 method,
                 url,
                 params=params,
-                data=body,
+                body=body,
                 headers=headers,
-                timeout=self._timeout,
-                allow_redirects=False,
-            ) as resp:
-                # Read inside the context so the connection is released before any retry sleep.
-                content = await resp.read()
-                status = resp.status
-                final_url = str(resp.url)
-                request_id = resp.headers.get("X-Request-Id")
-                retry_after_header = resp.headers.get("Retry-After")
-                location = resp.headers.get("Location")
-                content_type = resp.headers.get("Content-Type", "")
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise self._connection_failed(
-                EpicTimeoutError(f"{method} {url}: timed out connecting"), FailureKind.NOT_SENT, exc
-            ) from exc
-        except aiohttp.ClientConnectorError as exc:
-            raise self._connection_failed(
-                EpicConnectionError(f"{method} {url}: cannot connect ({exc.os_error})"),
-                FailureKind.NOT_SENT,
-                exc,
-            ) from exc
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise self._connection_failed(
-                EpicTimeoutError(f"{method} {url}: timed out waiting for the answer"),
-                FailureKind.MAYBE_SENT,
-                exc,
-            ) from exc
-        except aiohttp.ClientPayloadError as exc:
-            raise self._connection_failed(
-                EpicConnectionError(f"{method} {url}: the answer was cut short ({exc})"),
-                FailureKind.MAYBE_SENT,
-                exc,
-            ) from exc
-        except aiohttp.ClientError as exc:
-            raise self._connection_failed(
-                EpicConnectionError(
-                    f"{method} {url}: connection lost ({type(exc).__name__}: {exc})"
-                ),
-                FailureKind.MAYBE_SENT,
-                exc,
-            ) from exc
-        metrics.bytes_received += len(content)
-        metrics.by_status[status] += 1
+                deadlines=self._timeout,
+            )
+        except TRANSLATED as exc:
+            metrics.connection_errors += 1
+            raise translate(exc, method, url) from exc
+        metrics.bytes_received += len(answer.content)
+        metrics.by_status[answer.status] += 1
         if debug:
             logger.debug(
                 "<- %s %s %d in %.1f ms, %d bytes%s",
-                method, final_url, status, (time.perf_counter() - started) * 1000, len(content),
-                f" request-id={request_id}" if request_id else "",
+                method, answer.url, answer.status, (time.perf_counter() - started) * 1000,
+                len(answer.content), f" request-id={answer.request_id}" if answer.request_id else "",
             )  # fmt: skip
-        if 200 <= status < 300:
-            return Response(status=status, content=content, url=final_url)
-        if 300 <= status < 400:
-            # Never follow: aiohttp would carry our custom auth header to wherever Location points.
-            raise _AttemptFailed(
-                APIStatusError(
-                    f"{method} {final_url} -> {status}: redirect to {location!r} refused (the SDK "
-                    "never follows redirects with the API key attached; check base_url and paths=)",
-                    status=status,
-                    method=method,
-                    url=final_url,
-                    body=None,
-                    request_id=request_id,
-                ),
-                FailureKind.STATUS,
-                status=status,
-            )
-        if status == 429:
+        if 200 <= answer.status < 300:
+            return Response(status=answer.status, content=answer.content, url=answer.url)
+        if answer.status == 429:
             metrics.throttled += 1
-        retry_after = parse_retry_after(retry_after_header)
-        error = error_for_status(
-            status=status,
-            method=method,
-            url=final_url,
-            body=_decode_error_body(content, content_type),
-            request_id=request_id,
-            retry_after=retry_after,
-        )
-        raise _AttemptFailed(error, FailureKind.STATUS, status=status, retry_after=retry_after)
-
-    def _connection_failed(
-        self, error: EpicConnectionError, kind: FailureKind, cause: BaseException
-    ) -> _AttemptFailed:
-        self.shared.metrics.connection_errors += 1
-        error.__cause__ = cause
-        error.request_sent = kind is FailureKind.MAYBE_SENT
-        return _AttemptFailed(error, kind)
-
-
-def _decode_error_body(content: bytes, content_type: str) -> Any:
-    """The error body as JSON when it is JSON, else as (trimmed) text: always kept on the error."""
-    if not content:
-        return None
-    if "json" in content_type:
-        try:
-            return loads(content)
-        except ValueError:  # orjson.JSONDecodeError is a ValueError
-            pass
-    return content.decode("utf-8", errors="replace")
+        raise refusal(answer, method)

@@ -12,7 +12,15 @@ def test_top_level_all_is_curated_and_importable() -> None:
     for name in epic_async.__all__:
         assert hasattr(epic_async, name), name
         assert not name.startswith("_") or name == "__version__"
-    for promised in ("EpicClient", "RateLimit", "RetryPolicy", "Timeouts", "EpicError", "Pager"):
+    for promised in (
+        "EpicClient",
+        "RateLimit",
+        "RetryPolicy",
+        "RetryBudget",
+        "Timeouts",
+        "EpicError",
+        "Pager",
+    ):
         assert promised in epic_async.__all__
 
 

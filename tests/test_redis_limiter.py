@@ -111,7 +111,7 @@ async def test_local_fallback_warns_then_recovers(
         await client.chargers.get(charger_id)  # recheck=0: back on the shared bucket at once
         probe = redis_asyncio.Redis.from_url(redis_server.url)
         try:
-            assert await probe.get("epic_async:recover:tat") is not None
+            assert await probe.hget("epic_async:recover:bucket", "level") is not None
         finally:
             await probe.aclose()
     assert server.counters.requests == 3
@@ -155,11 +155,19 @@ async def test_the_adaptive_rate_is_shared_and_cut_once_per_overload(
     limit = RateLimit(rate=50, burst=5, adaptive=True, shared=shared)
     first, second = shared.bucket(limit), shared.bucket(limit)  # two workers
     try:
-        await first.acquire()  # the fleet's rate starts at 50/s
-        await first._report(0.2)  # both meet the same overload...
-        await second._report(0.2)
-        assert first.rate == pytest.approx(35, rel=0.05)  # ...and the fleet is cut by 30 % once
-        assert second.rate == pytest.approx(35, rel=0.05)
+        tickets = [await first.acquire(), await second.acquire()]  # both sent before any cut
+        assert tickets == [0, 0]
+        first.cut(tickets[0])  # both meet the same overload...
+        second.cut(tickets[1])
+        await first.reported()
+        await second.reported()
+        assert first.rate == pytest.approx(25, rel=0.05)  # ...and the fleet is cut once (the
+        assert second.rate == pytest.approx(25, rel=0.05)  # first cut ends slow start: halved)
+        # The cut counter lives in Redis: a worker's next ticket knows of the other's cut.
+        assert await second.acquire() == 1
+        second.cut(0)  # a late 429 of a request sent before the cut: no second cut
+        await second.reported()
+        assert second.rate == pytest.approx(25, rel=0.05)
     finally:
         await first.aclose()
         await second.aclose()

@@ -1,0 +1,58 @@
+"""The known-rate promise over loopback: told exactly the server's token bucket, no 429.
+
+A short version of ``python -m benchmarks.known_rate`` (which sends 1,000 requests per mode at
+40/s burst 5, 50/s burst 5 and 200/s burst 10, also from 3 processes sharing the bucket in Redis):
+here 300 requests at 200/s burst 10, from many tasks of one ``EpicClient`` and from 8 threads
+sharing one ``SyncEpicClient``. The simulator runs in its own process, as a server would. The
+3-process mode stays in the benchmark: six processes on CI's two shared cores (the test run, the
+simulator, Redis, three workers) depend on whatever else the machine runs at the time, which a
+test should not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from benchmarks.known_rate import run_mode
+from epic_async import EpicClient
+from epic_async._bucket import BURST_RESERVE, RATE_MARGIN
+from epic_async.testing import FakeEpicServer
+
+pytestmark = pytest.mark.slow
+
+RATE, BURST, REQUESTS = 200.0, 10, 300
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Any]:
+    with FakeEpicServer.run_in_process(
+        chargers=REQUESTS, sessions=0, faults=0, users=0, seed=4, rate=RATE, burst=BURST
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def ids(sim: Any) -> list[str]:
+    async def collect() -> list[str]:
+        async with EpicClient(api_key=sim.api_key, base_url=sim.base_url, rate_limit=None) as c:
+            return [charger.id async for charger in c.chargers.list(max_items=REQUESTS)]
+
+    sim.configure(rate=None)
+    try:
+        return asyncio.run(collect())
+    finally:
+        sim.configure(rate=RATE, burst=BURST)
+
+
+@pytest.mark.parametrize("mode", ["tasks", "threads"])
+def test_told_the_servers_bucket_the_client_meets_no_429(
+    sim: Any, ids: list[str], mode: str
+) -> None:
+    margin = (RATE_MARGIN, BURST_RESERVE)
+    _wall, throttled, done = run_mode(mode, sim, ids, RATE, BURST, None, margin)
+    assert len(done) == REQUESTS
+    assert throttled == 0
