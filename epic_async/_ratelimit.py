@@ -15,11 +15,18 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import attrs
 
-from ._adaptive import AdaptiveConfig, burst_cap, cut, note_send, rate_at, start_state
+from ._adaptive import (
+    AdaptiveConfig,
+    AdaptiveState,
+    burst_cap,
+    cut,
+    note_send,
+    rate_at,
+    start_state,
+)
 from ._bucket import RATE_MARGIN, pacing, window_rate
 from ._pacer import Pacer
 from ._redis_limiter import RedisLimiter
@@ -58,8 +65,8 @@ class RateLimit:
     """Requests per second allowed for one client (``rate``), with bursts up to ``burst``.
 
     Set ``rate`` and ``burst`` to what your tenant's token bucket allows: the client paces a
-    little under both (:func:`~epic_async._bucket.pacing`: 99 % of the rate, a token of the
-    burst in reserve for every 10 ms of it) and never meets a 429 from that bucket. A tenant that
+    little under both (:func:`~epic_async._bucket.pacing`: 99 % of the rate, and 15 ms of it kept
+    in reserve from the burst) and never meets a 429 from that bucket. A tenant that
     states its limit the DRF way takes :meth:`parse` (``RateLimit.parse("600/min")``).
 
     When the limit is unknown, ``adaptive=True`` treats ``rate`` as a starting guess and finds
@@ -171,7 +178,7 @@ class RateLimiter:
         return self._config.rate
 
     @property
-    def state(self) -> Any:
+    def state(self) -> AdaptiveState | None:
         """The adaptive state (local) for tests and debugging; ``None`` for a stated rate."""
         return self._state
 

@@ -235,7 +235,7 @@ async def test_the_limiter_hands_out_tickets_and_cuts_once_per_overload() -> Non
     assert [limiter.cut(t) for t in tickets] == [True, False, False, False, False]
     assert limiter.rate == pytest.approx(25.0)  # the end of slow start: halved
     assert await limiter.acquire() == 1
-    assert limiter.state.epoch == 1
+    assert limiter.state is not None and limiter.state.epoch == 1
 
 
 async def test_no_burst_after_a_cut() -> None:

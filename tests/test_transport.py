@@ -17,13 +17,12 @@ from epic_async import (
     RateLimit,
     RateLimitError,
     ResponseValidationError,
-    RetryBudget,
     RetryPolicy,
     ServerError,
     Timeouts,
 )
 from epic_async._exchange import translate
-from epic_async.testing import FakeEpicServer, Variant
+from epic_async.testing import FakeEpicServer
 
 from .conftest import SleepRecorder, make_client
 from .test_ratelimit import max_in_window
@@ -286,147 +285,6 @@ async def test_adaptive_rate_finds_an_unknown_server_limit() -> None:
         assert grown_to > 25  # it probed above its starting guess...
         assert server.counters.throttled <= 0.1 * server.counters.requests  # ...without a storm
         assert client.metrics.throttled == server.counters.throttled
-
-
-# --- 429s under a rate limit are waits, not attempts ---------------------------------------------
-
-
-@pytest.mark.parametrize("adaptive", [False, True], ids=["stated-rate", "adaptive"])
-async def test_429s_under_a_rate_limit_do_not_use_up_attempts(
-    server: FakeEpicServer, sleeps: SleepRecorder, adaptive: bool
-) -> None:
-    server.fail_next(429, path="charger/", times=9, retry_after=0.25)
-    retry = RetryPolicy(max_attempts=2, sleep=sleeps)
-    limit = RateLimit(rate=1000, burst=100, adaptive=adaptive)
-    async with make_client(server, rate_limit=limit, retry=retry) as client:
-        detail = await client.chargers.get(some_charger_id(server))
-    assert detail.id == some_charger_id(server)
-    assert server.counters.by_status[429] == 9  # nine waits on a budget of two attempts
-    # Each 429 was waited out for its Retry-After: by every task at once (a stated rate's shared
-    # pause) or by the refused request alone (an adaptive rate is cut instead).
-    assert sleeps.delays == [pytest.approx(0.25, abs=0.01)] * 9
-    assert client.metrics.throttled == 9
-    assert (client.metrics.pauses > 0) is not adaptive
-
-
-async def test_a_429_without_retry_after_waits_a_growing_jittered_backoff(
-    server: FakeEpicServer, sleeps: SleepRecorder
-) -> None:
-    server.configure(variant=Variant(retry_after="absent"))
-    server.fail_next(429, path="charger/", times=6)
-    retry = RetryPolicy(max_attempts=1, backoff_initial=0.5, sleep=sleeps)
-    async with make_client(server, retry=retry) as client:
-        await client.chargers.get(some_charger_id(server))
-    assert len(sleeps.delays) == 6
-    for n, delay in enumerate(sleeps.delays, start=1):  # the n-th 429's full-jitter cap
-        assert 0 <= delay <= 0.5 * 2 ** (n - 1)
-
-
-async def test_throttle_waits_past_max_throttle_wait_raise(
-    server: FakeEpicServer, sleeps: SleepRecorder
-) -> None:
-    server.fail_next(429, path="charger/", times=50, retry_after=1.0)
-    retry = RetryPolicy(max_throttle_wait=5.0, sleep=sleeps)
-    async with make_client(server, retry=retry) as client:
-        with pytest.raises(RateLimitError) as caught:
-            await client.chargers.get(some_charger_id(server))
-    assert caught.value.retry_after == 1.0
-    assert sleeps.delays == [pytest.approx(1.0, abs=0.01)] * 5  # a sixth second would pass 5 s
-    assert server.counters.by_status[429] == 6
-
-
-async def test_a_retry_after_above_max_retry_after_raises_under_a_rate_limit_too(
-    server: FakeEpicServer, sleeps: SleepRecorder
-) -> None:
-    server.fail_next(429, path="charger/", retry_after=600)
-    async with make_client(server, retry=RetryPolicy(sleep=sleeps)) as client:
-        with pytest.raises(RateLimitError) as caught:
-            await client.chargers.get(some_charger_id(server))
-        assert client.metrics.pauses == 0  # not waited for, so nobody else is held either
-    assert caught.value.retry_after == 600
-    assert sleeps.delays == []
-
-
-async def test_without_a_rate_limit_429s_use_up_attempts(
-    server: FakeEpicServer, client: EpicClient, sleeps: SleepRecorder
-) -> None:
-    server.fail_next(429, path="charger/", times=10, retry_after=0.1)
-    with pytest.raises(RateLimitError):
-        await client.chargers.get(some_charger_id(server))
-    assert server.counters.by_status[429] == 4  # max_attempts, as for any error
-    assert sleeps.delays == [pytest.approx(0.1)] * 3
-
-
-# --- the retry budget ---------------------------------------------------------------------------
-
-
-async def outage(server: FakeEpicServer, retry: RetryPolicy, gets: int) -> EpicClient:
-    """``gets`` GETs, one after the other, against an API answering 503 to each of them."""
-    server.fail_next(503, path="charger/", times=10_000)
-    client = make_client(server, rate_limit=None, retry=retry)
-    async with client:
-        for _ in range(gets):
-            with pytest.raises(ServerError):
-                await client.chargers.get(some_charger_id(server))
-    return client
-
-
-async def test_an_outage_costs_each_request_once_plus_the_retry_budget(
-    server: FakeEpicServer, sleeps: SleepRecorder
-) -> None:
-    retry = RetryPolicy(max_attempts=4, retry_budget=RetryBudget(capacity=50), sleep=sleeps)
-    client = await outage(server, retry, gets=30)
-    # 50 / 5 = 10 retries in all; after them each request is sent once and raised at once.
-    assert server.counters.requests == 30 + 10
-    assert client.metrics.retries == 10
-    assert client.metrics.retries_refused == 30 - 10 // 3
-
-
-async def test_without_a_budget_an_outage_costs_max_attempts_per_request(
-    server: FakeEpicServer, sleeps: SleepRecorder
-) -> None:
-    client = await outage(server, RetryPolicy(retry_budget=None, sleep=sleeps), gets=30)
-    assert server.counters.requests == 30 * 4
-    assert client.metrics.retries_refused == 0
-
-
-async def test_timeouts_cost_the_budget_twice_as_much(
-    server: FakeEpicServer, sleeps: SleepRecorder
-) -> None:
-    server.fail_next("hang", path="charger/", times=20, hang=5)
-    retry = RetryPolicy(retry_budget=RetryBudget(capacity=20), sleep=sleeps)
-    async with make_client(
-        server, rate_limit=None, retry=retry, timeouts=Timeouts(total=0.05)
-    ) as client:
-        with pytest.raises(EpicTimeoutError):
-            await client.chargers.get(some_charger_id(server))
-        assert client.metrics.retries == 2  # 10 each: two retries, the third refused
-        assert client.metrics.retries_refused == 1
-
-
-async def test_the_budget_is_shared_with_copies_and_refilled_by_successes(
-    server: FakeEpicServer, sleeps: SleepRecorder
-) -> None:
-    budget = RetryBudget(capacity=20)
-    async with make_client(server, retry=RetryPolicy(retry_budget=budget, sleep=sleeps)) as client:
-        patient = client.with_options(
-            retry=RetryPolicy(max_attempts=8, retry_budget=budget, sleep=sleeps)
-        )
-        quota = client._transport.shared.retry_quota(budget)
-        assert quota is patient._transport.shared.retry_quota(budget)
-        server.fail_next(503, path="charger/", times=3)
-        await patient.chargers.get(some_charger_id(server))  # 3 retries: 15 taken, 15 refunded
-        assert quota is not None and quota.available == 20
-        server.fail_next(503, path="charger/", times=6)
-        with pytest.raises(ServerError):
-            await patient.chargers.get(some_charger_id(server))  # 4 retries empty it
-        assert quota.available == 0
-        with pytest.raises(ServerError):
-            await client.chargers.get(some_charger_id(server))  # the original: refused at once
-        assert client.metrics.retries_refused == 2
-        for _ in range(5):  # successes at once refund 1 each
-            await client.chargers.get(some_charger_id(server))
-        assert quota.available == 5
 
 
 # --- one table maps aiohttp's exceptions to ours -------------------------------------------------
