@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -291,6 +292,36 @@ class MicroBench:
                 },
             )
 
+        async def floor() -> Outcome:
+            # asyncio's own cost for the same waiters, no limiter: each suspended on a bare
+            # future, every other one cancelled, the rest released ``burst`` at a time by a bare
+            # 1 ms timer (the pacing that costs least). What a limiter adds is the difference.
+            loop = asyncio.get_running_loop()
+            queue: deque[asyncio.Future[None]] = deque()
+
+            async def one() -> None:
+                future = loop.create_future()
+                queue.append(future)
+                await future
+
+            def release() -> None:
+                granted = 0
+                while queue and granted < burst:
+                    future = queue.popleft()
+                    if not future.done():
+                        future.set_result(None)
+                        granted += 1
+                if queue:
+                    loop.call_later(0.001, release)
+
+            tasks = [asyncio.create_task(one()) for _ in range(waiters)]
+            await asyncio.sleep(0)
+            for task in tasks[1::2]:
+                task.cancel()
+            release()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            return Outcome(waiters // 2)
+
         acquires = self.config.scale(200_000)
 
         async def uncontended() -> Outcome:
@@ -302,6 +333,7 @@ class MicroBench:
         variants: dict[str, Callable[[], Outcome]] = {
             "paced": lambda: asyncio.run(paced()),
             "10k-50%-cancel": lambda: asyncio.run(cancelled()),
+            "10k-floor": lambda: asyncio.run(floor()),
             "uncontended": lambda: asyncio.run(uncontended()),
         }
         res = rotate(variants, self.config.runs)
@@ -319,6 +351,13 @@ class MicroBench:
             f"{queued / cancel_rate:.3f} of the configured rate (worst run)",
         )
         self.report.check("D", "cpu-waiter", res["10k-50%-cancel"].cpu / waiters * 1e6)
+        floor_us = res["10k-floor"].cpu / waiters * 1e6
+        self.report.figure("D", "CPU µs per waiter, asyncio floor", floor_us)
+        self.report.note(
+            "D",
+            f"10k-floor: the same waiters on bare futures released {burst} per 1 ms timer, no "
+            f"limiter: {floor_us:.1f} µs CPU per waiter (asyncio's own share of the figure above)",
+        )
         self.report.check("D", "cpu-acquire", res["uncontended"].cpu / acquires * 1e6)
         self.report.note(
             "D",

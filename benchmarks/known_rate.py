@@ -1,7 +1,7 @@
 """The known-rate promise: told exactly the server's token bucket, the client meets no 429.
 
 ``python -m benchmarks.known_rate [--requests 1000] [--runs 1] [--only 40/5,200/10]``
-``[--modes tasks,threads,processes] [--rate-margin 0.01] [--burst-reserve 0.015]``
+``[--modes tasks,threads,processes] [--rate-margin 0.01] [--burst-reserve 0.025]``
 
 For each server bucket (40/s burst 5, 50/s burst 5, 200/s burst 10; the simulator in its own
 process) the client is configured with exactly that ``RateLimit(rate=R, burst=b)`` and sends

@@ -65,7 +65,7 @@ class RateLimit:
     """Requests per second allowed for one client (``rate``), with bursts up to ``burst``.
 
     Set ``rate`` and ``burst`` to what your tenant's token bucket allows: the client paces a
-    little under both (:func:`~epic_async._bucket.pacing`: 99 % of the rate, and 15 ms of it kept
+    little under both (:func:`~epic_async._bucket.pacing`: 99 % of the rate, and 25 ms of it kept
     in reserve from the burst) and never meets a 429 from that bucket. A tenant that
     states its limit the DRF way takes :meth:`parse` (``RateLimit.parse("600/min")``).
 

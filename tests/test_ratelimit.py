@@ -20,6 +20,7 @@ from epic_async._adaptive import (
     INTERVAL,
     RECOVERY,
     AdaptiveConfig,
+    burst_cap,
     cut,
     note_send,
     rate_at,
@@ -215,14 +216,62 @@ def test_the_first_cut_halves_and_cuts_never_pass_min_rate() -> None:
     cfg = AdaptiveConfig(start_rate=80.0)
     s = start_state(cfg, now=0.0)
     assert cut(s, cfg, note_send(s, cfg, now=0.0), now=0.0) is True
-    assert rate_at(s, cfg, now=0.0) == pytest.approx(
-        40.0
-    )  # slow start ends: the last rate that passed
+    # Slow start ends: back to the rate before the last doubling, the last one that passed.
+    assert rate_at(s, cfg, now=0.0) == pytest.approx(40.0)
     floored = AdaptiveConfig(start_rate=50.0, min_rate=30.0)
     s = start_state(floored, now=0.0)
     for now in (0.0, 0.1, 0.2):
         assert cut(s, floored, note_send(s, floored, now=now), now=now) is True
         assert rate_at(s, floored, now=now) == 30.0
+
+
+def test_a_cut_below_the_last_one_aims_between_the_two() -> None:
+    cfg = AdaptiveConfig(start_rate=100.0)
+    s = start_state(cfg, now=0.0)
+    s.slow = False
+    cut(s, cfg, note_send(s, cfg, now=0.0), now=0.0)  # at 100: aims back at 100
+    assert s.w_max == pytest.approx(100.0)
+    cut(s, cfg, note_send(s, cfg, now=0.5), now=0.5)  # lower, at ~87: the limit is lower
+    lower = s.last
+    assert lower < 100.0
+    assert s.w_max == pytest.approx(lower * (1 + BETA) / 2)
+
+
+def test_after_the_first_cut_the_burst_is_10_ms_of_the_rate() -> None:
+    cfg = AdaptiveConfig(start_rate=400.0)
+    s = start_state(cfg, now=0.0)
+    assert burst_cap(s, cfg, 9, now=0.0) == 9  # slow start: the configured burst
+    cut(s, cfg, note_send(s, cfg, now=0.0), now=0.0)  # to 200/s
+    assert burst_cap(s, cfg, 9, now=0.0) == 2
+    slow = AdaptiveConfig(start_rate=10.0)
+    t = start_state(slow, now=0.0)
+    cut(t, slow, note_send(t, slow, now=0.0), now=0.0)
+    assert burst_cap(t, slow, 9, now=0.0) == 1  # never less than one token
+
+
+async def test_a_stalled_pacer_resumes_with_one_token_not_a_burst() -> None:
+    vt = VirtualTime()
+    stalls = iter([0.3])
+
+    async def stalling_sleep(delay: float) -> None:
+        await vt.sleep(
+            delay + next(stalls, 0.0)
+        )  # the first wait overruns: the process stood still
+
+    pacer = Pacer(burst=5, rate=lambda _now: 100.0, clock=vt.clock, sleep=stalling_sleep)
+    for _ in range(5):
+        await pacer.acquire()  # the banked burst
+    granted: list[float] = []
+
+    async def one() -> None:
+        await pacer.acquire()
+        granted.append(vt.clock())
+
+    await asyncio.gather(*(one() for _ in range(4)))
+    # After the stall one request goes (the 30 tokens due meanwhile are not handed out), then
+    # the pacing resumes: no volley on top of whatever the stall held up.
+    assert granted[0] == pytest.approx(1000.31)
+    assert [round(b - a, 6) for a, b in itertools.pairwise(granted)] == [0.01] * 3
 
 
 async def test_the_limiter_hands_out_tickets_and_cuts_once_per_overload() -> None:
@@ -274,11 +323,12 @@ def test_parse_refuses_what_drf_would_not_read(text: str) -> None:
 
 def test_pacing_keeps_a_margin_on_the_rate_and_the_burst() -> None:
     told_and_paced = [
-        ((40.0, 5), (39.6, 4)),
-        ((50.0, 5), (49.5, 4)),
-        ((200.0, 10), (198.0, 7)),  # 15 ms at 200/s: 3 tokens
-        ((1000.0, 10), (990.0, 7)),  # at most a third of the burst in reserve
-        ((10.0, 2), (9.9, 2)),  # a third of 2 is no token
+        ((40.0, 5), (39.6, 4)),  # 25 ms at 40/s: one token
+        ((50.0, 5), (49.5, 3)),
+        ((200.0, 10), (198.0, 5)),
+        ((1000.0, 10), (990.0, 5)),  # at most half the burst in reserve
+        ((5000.0, 10), (4950.0, 8)),  # a timer tick's tokens (1.5 ms: 8) stay out of it
+        ((10.0, 2), (9.9, 1)),
         ((10.0, 1), (9.9, 1)),  # no reserve below one token
     ]
     for told, paced in told_and_paced:
