@@ -8,7 +8,7 @@ from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from ._config import Timeouts, resolve_config
+from ._config import Timeouts, check_headers, resolve_config
 from ._metrics import ClientMetrics
 from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
@@ -113,17 +113,35 @@ class EpicClient:
         return client
 
     def with_options(
-        self, *, retry: RetryPolicy | None = None, timeouts: Timeouts | None = None
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Self:
-        """A copy with another retry policy or timeouts, sharing this client's connection pool,
-        rate limit and metrics (closing either closes both).
+        """A copy with another retry policy, timeouts or extra request headers, sharing this
+        client's connection pool, rate limit and metrics (closing either closes both).
+
+        ``headers`` are added to every request of the copy, on top of any this client already
+        adds (a correlation id, a gateway's routing header). The headers the SDK sets itself
+        (``Token-Authorization``, ``User-Agent``, ``Accept``, ``Accept-Language``,
+        ``Content-Type``, ``traceparent``...) are refused with a ``ValueError``, before any
+        request. For proxies, TLS settings or aiohttp ``trace_configs``, pass your own
+        ``aiohttp.ClientSession`` as ``session=`` instead.
 
         >>> patient = client.with_options(retry=RetryPolicy(max_attempts=8))  # doctest: +SKIP
+        >>> tagged = client.with_options(headers={"X-Correlation-Id": "nightly-import"})  # doctest: +SKIP
         """
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise TypeError(f"retry must be a RetryPolicy, got {retry!r}")
+        if timeouts is not None and not isinstance(timeouts, Timeouts):
+            raise TypeError(f"timeouts must be a Timeouts, got {timeouts!r}")
+        current = self._transport
         transport = Transport(
-            self._transport.shared,
-            retry=retry if retry is not None else self._transport.retry,
-            timeouts=timeouts if timeouts is not None else self._transport.timeouts,
+            current.shared,
+            retry=retry if retry is not None else current.retry,
+            timeouts=timeouts if timeouts is not None else current.timeouts,
+            extra_headers={**current.extra_headers, **check_headers(headers or {})},
         )
         return self._from_transport(transport)
 
@@ -191,13 +209,7 @@ class EpicClient:
         # Only a client that opened a connection pool of its own, and never closed it, warns:
         # aiohttp's "Unclosed client session" alone does not say what to do.
         shared = getattr(getattr(self, "_transport", None), "shared", None)
-        if (
-            getattr(self, "_owner", False)
-            and shared is not None
-            and not shared.closed
-            and shared._owns_session
-            and shared._session is not None
-        ):
+        if getattr(self, "_owner", False) and shared is not None and shared.owns_open_session:
             warnings.warn(
                 f"unclosed {self!r}: call `await client.aclose()` when done, or use "
                 "`async with EpicClient(...) as client:`",

@@ -21,6 +21,7 @@ __all__ = [
     "ApiKey",
     "ResolvedConfig",
     "Timeouts",
+    "check_headers",
     "resolve_config",
     "resolve_paths",
 ]
@@ -68,6 +69,26 @@ INFERRED_PATHS: Final[frozenset[str]] = frozenset(
         "reports.transactions",
     }
 )
+
+#: Headers the SDK sets itself: the key, what it accepts and sends (its error recognition reads
+#: DRF's English messages), who it is, and the trace context. Overriding one would break a
+#: guarantee, so ``with_options(headers=...)`` refuses them (compared without case, as HTTP does).
+SDK_HEADERS: Final[frozenset[str]] = frozenset(
+    {
+        "token-authorization",
+        "user-agent",
+        "accept",
+        "accept-language",
+        "content-type",
+        "content-length",
+        "host",
+        "traceparent",
+        "tracestate",
+    }
+)
+# RFC 9110 field names are tokens; values may not hold CR, LF or NUL (header injection).
+_HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_HEADER_VALUE_BAD = re.compile(r"[\r\n\x00]")
 
 _TENANT_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -146,6 +167,35 @@ def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
             "unencrypted. Use https, or pass allow_insecure_http=True if you really mean it."
         )
     return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The extra request headers of ``with_options(headers=...)``, checked before any request.
+
+    >>> check_headers({"X-Correlation-Id": "job-42"})
+    {'X-Correlation-Id': 'job-42'}
+    >>> check_headers({"user-agent": "mine"})
+    Traceback (most recent call last):
+    ...
+    ValueError: headers: 'user-agent' is set by the SDK and cannot be replaced (it owns Accept, Accept-Language, Content-Length, Content-Type, Host, Token-Authorization, Traceparent, Tracestate, User-Agent)
+    """
+    if not isinstance(headers, Mapping):
+        raise TypeError(f"headers must be a mapping of str to str, got {headers!r}")
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME_RE.match(name):
+            raise ValueError(f"headers: {name!r} is not a valid header name")
+        if name.lower() in SDK_HEADERS:
+            owned = ", ".join(sorted(n.title() for n in SDK_HEADERS))
+            raise ValueError(
+                f"headers: {name!r} is set by the SDK and cannot be replaced (it owns {owned})"
+            )
+        if not isinstance(value, str) or _HEADER_VALUE_BAD.search(value):
+            raise ValueError(
+                f"headers: the value of {name!r} must be a str without line breaks, got {value!r}"
+            )
+        checked[name] = value
+    return checked
 
 
 def resolve_paths(overrides: Mapping[str, str] | None) -> Mapping[str, str]:

@@ -319,13 +319,17 @@ class SyncEpicClient:
         self.reports = SyncReports(client.reports, runner)
 
     def with_options(
-        self, *, retry: RetryPolicy | None = None, timeouts: Timeouts | None = None
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> SyncEpicClient:
-        """A copy with another retry policy or timeouts sharing pool, limit, metrics and loop."""
+        """A copy with another retry policy, timeouts or extra headers, sharing pool, limit,
+        metrics and loop (see :meth:`EpicClient.with_options`)."""
         twin = SyncEpicClient.__new__(SyncEpicClient)
-        twin._setup(
-            self._client.with_options(retry=retry, timeouts=timeouts), self._runner, owner=False
-        )
+        copy = self._client.with_options(retry=retry, timeouts=timeouts, headers=headers)
+        twin._setup(copy, self._runner, owner=False)
         return twin
 
     @property

@@ -150,6 +150,12 @@ class SharedState:
     def headers(self) -> Mapping[str, str]:
         return self._headers
 
+    @property
+    def owns_open_session(self) -> bool:
+        """True while a connection pool this client opened itself is still open (not borrowed,
+        not closed): what an unclosed client must warn about."""
+        return self._owns_session and self._session is not None and not self.closed
+
     async def aclose(self) -> None:
         if self.closed:
             return
@@ -164,10 +170,22 @@ class SharedState:
 class Transport:
     """Sends requests for one client configuration (retry policy, timeouts) over shared state."""
 
-    def __init__(self, shared: SharedState, *, retry: RetryPolicy, timeouts: Timeouts) -> None:
+    def __init__(
+        self,
+        shared: SharedState,
+        *,
+        retry: RetryPolicy,
+        timeouts: Timeouts,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.shared = shared
         self.retry = retry
         self.timeouts = timeouts
+        #: The caller's own headers (``with_options(headers=...)``), already checked.
+        self.extra_headers: Mapping[str, str] = dict(extra_headers or {})
+        # Built once per configuration: a request only picks the one for its kind of body.
+        self._headers = _RedactedHeaders(shared.headers, **self.extra_headers)
+        self._json_headers = _RedactedHeaders(self._headers, **{"Content-Type": "application/json"})
         self._timeout = aiohttp.ClientTimeout(
             total=timeouts.total, sock_connect=timeouts.connect, sock_read=timeouts.read
         )
@@ -202,9 +220,7 @@ class Transport:
         session = shared.session()
         limiter = shared.limiter(self.retry.sleep)
         quota = shared.retry_quota(self.retry.retry_budget)
-        headers: Mapping[str, str] = shared.headers
-        if body is not None:
-            headers = _RedactedHeaders(headers, **{"Content-Type": "application/json"})
+        headers = self._headers if body is None else self._json_headers
         tally = _Tally()
         while True:
             ticket = await limiter.acquire() if limiter is not None else 0

@@ -52,7 +52,7 @@ def test_parameter_names_become_flag_names(
     fake: FakeEpicServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert run(fake, "chargers", "list", "--max-items", "-1") == 2
-    assert "--max-items must be" in one_line(capsys.readouterr().err)
+    assert "argument --max-items: expected a whole number >= 1" in one_line(capsys.readouterr().err)
     remote = "http://api.example.com/api/external/v1/"
     assert main(["--base-url", remote, "chargers", "list"]) == 2
     message = one_line(capsys.readouterr().err)
@@ -178,5 +178,35 @@ def test_version_python_m_and_help_with_defaults(capsys: pytest.CaptureFixture[s
     assert main(["chargers", "list", "--help"]) == 0
     listing_help = capsys.readouterr().out
     assert "(default: 100)" in listing_help and "(default: 8)" in listing_help
-    assert main(["demo", "--help"]) == 0
-    assert "``" not in capsys.readouterr().out
+    for command in (["demo"], ["chargers", "import"], ["serve"]):
+        assert main([*command, "--help"]) == 0
+        shown = capsys.readouterr().out
+        assert "``" not in shown, command
+    assert main(["chargers", "import", "--help"]) == 0
+    import_help = capsys.readouterr().out
+    assert "--batch-size BATCH_SIZE" in import_help and "rows per request" in import_help
+    assert 'read from the header line: ","' in " ".join(import_help.split())
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["chargers", "import", "rows.csv", "--batch-size", "0"], "--batch-size"),
+        (["users", "import", "rows.csv", "--concurrency", "-1"], "--concurrency"),
+        (["chargers", "list", "--page-size", "0"], "--page-size"),
+        (["reports", "faults", "--concurrency", "x"], "--concurrency"),
+        (["demo", "--size", "-5"], "--size"),
+        (["demo", "--latency", "nan"], "--latency"),
+        (["demo", "--server-rate", "0"], "--server-rate"),
+        (["serve", "--chargers", "0"], "--chargers"),
+        (["serve", "--latency", "-1"], "--latency"),
+        (["serve", "--burst", "0"], "--burst"),
+        (["serve", "--rate", "inf"], "--rate"),
+    ],
+)
+def test_counts_and_durations_are_checked_by_flag_before_anything_runs(
+    argv: list[str], flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No server, no file: the flag is refused before anything is read or started.
+    assert main(argv) == 2
+    assert f"argument {flag}: expected" in one_line(capsys.readouterr().err)

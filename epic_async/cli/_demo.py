@@ -27,7 +27,7 @@ from ..testing import FakeEpicServer
 from ._common import stream_pager, write_records
 from ._demo_data import write_chargers_csv, write_locations_csv
 from ._import import run_import
-from ._parsing import plain
+from ._parsing import non_negative_number, plain, positive_int, positive_number
 from ._progress import stderr_console
 from ._rows import read_rows
 
@@ -44,15 +44,21 @@ def add_demo_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> No
     )
     parser.add_argument(
         "--size",
-        type=int,
+        type=positive_int,
         default=2500,
         help="chargers to import; the simulator also starts with this many (default 2500)",
     )
     parser.add_argument(
-        "--latency", type=float, default=0.02, help="simulated API latency, seconds (0.02)"
+        "--latency",
+        type=non_negative_number,
+        default=0.02,
+        help="simulated API latency, seconds (0.02)",
     )
     parser.add_argument(
-        "--server-rate", type=float, default=100.0, help="the simulated tenant's limit, req/s"
+        "--server-rate",
+        type=positive_number,
+        default=100.0,
+        help="the simulated tenant's limit, req/s",
     )
     parser.add_argument(
         "--out-dir", default=None, help="where the CSV files go (default: a new temp dir)"
@@ -68,10 +74,6 @@ class _Stage:
 
 
 async def demo(args: argparse.Namespace) -> int:
-    if args.size < 1:
-        raise ValueError(f"--size must be >= 1, got {args.size}")
-    if args.server_rate <= 0 or args.latency < 0:
-        raise ValueError("--server-rate must be > 0 and --latency >= 0")
     out = Console(width=max(100, Console().width))
     workdir = _workdir(args.out_dir)
     client_rate = args.server_rate * 0.95  # told slightly less than the tenant allows

@@ -11,6 +11,7 @@ from typing import Any
 from .._client import EpicClient
 from .._pagination import Pager
 from ._common import make_client, stream_pager, write_records
+from ._parsing import positive_int
 
 __all__ = ["COLUMNS", "REPORTS", "add_get_command", "add_list_command", "add_reports_parser"]
 
@@ -64,11 +65,14 @@ EXIT_NOT_FOUND = 3
 
 
 def _listing_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-items", type=int, default=None, help="stop after N records")
+    parser.add_argument("--max-items", type=positive_int, default=None, help="stop after N records")
     parser.add_argument(
-        "--page-size", type=int, default=100, help="records per page asked for (the API may cap it)"
+        "--page-size",
+        type=positive_int,
+        default=100,
+        help="records per page asked for (the API may cap it)",
     )
-    parser.add_argument("--concurrency", type=int, default=8, help="pages fetched at once")
+    parser.add_argument("--concurrency", type=positive_int, default=8, help="pages fetched at once")
 
 
 def add_list_command(

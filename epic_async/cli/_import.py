@@ -24,6 +24,7 @@ from .._bulk_result import BulkResult, error_lines
 from .._client import EpicClient
 from . import _rows
 from ._common import make_client
+from ._parsing import plain, positive_int
 from ._progress import make_progress
 from ._rows import SourceRow, parse_delimiter, read_rows
 
@@ -38,7 +39,7 @@ def add_import_command(commands: Any, parents: list[argparse.ArgumentParser], ki
         "import",
         parents=parents,
         help=f"bulk-create {kind} from CSV, JSON or JSON lines",
-        description=f"{__doc__}\n{_rows.__doc__}",
+        description=plain(f"{__doc__}\n{_rows.__doc__}"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", help="CSV, .json or .jsonl file (- for CSV on stdin)")
@@ -65,8 +66,14 @@ def add_import_command(commands: Any, parents: list[argparse.ArgumentParser], ki
         action="store_true",
         help="do not resend rows already created (per --results, else the server's list)",
     )
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--concurrency", type=int, default=4, help="batches in flight")
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=100,
+        help="rows per request (a server that takes fewer splits the batch, and the client "
+        "remembers its limit)",
+    )
+    parser.add_argument("--concurrency", type=positive_int, default=4, help="batches in flight")
     parser.add_argument(
         "--reconcile",
         action="store_true",

@@ -9,7 +9,14 @@ import re
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-__all__ = ["CliParser", "plain", "port_number", "positive_number"]
+__all__ = [
+    "CliParser",
+    "non_negative_number",
+    "plain",
+    "port_number",
+    "positive_int",
+    "positive_number",
+]
 
 
 class _StoreOnce(argparse.Action):
@@ -72,6 +79,28 @@ def positive_number(text: str) -> float:
     return value
 
 
+def non_negative_number(text: str) -> float:
+    """A finite number >= 0 (``--latency``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1 (sizes and counts: ``--batch-size``, ``--concurrency``...)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
 def port_number(text: str) -> int:
     """A TCP port, 0 (any free port) to 65535."""
     try:
@@ -85,4 +114,10 @@ def port_number(text: str) -> int:
 
 def plain(doc: str | None) -> str:
     """A docstring as help text: ``literal`` markup becomes plain text."""
-    return re.sub(r"``([^`]+)``", r"\1", doc or "")
+    return re.sub(r"``([^`]+)``", _unquote_literal, doc or "")
+
+
+def _unquote_literal(match: re.Match[str]) -> str:
+    # Punctuation alone (a delimiter such as ``,``) stays quoted, or it would read as prose.
+    text = match.group(1)
+    return text if any(c.isalnum() for c in text) else f'"{text}"'

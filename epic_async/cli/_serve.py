@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..testing import FakeEpicServer
-from ._parsing import port_number
+from ._parsing import non_negative_number, port_number, positive_int, positive_number
 
 
 def add_serve_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -17,10 +17,14 @@ def add_serve_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=port_number, default=8080, help="0: any free port")
-    parser.add_argument("--chargers", type=int, default=200, help="seeded fleet size")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
-    parser.add_argument("--rate", type=float, default=None, help="server rate limit (req/s)")
-    parser.add_argument("--burst", type=int, default=10, help="server token bucket size")
+    parser.add_argument("--chargers", type=positive_int, default=200, help="seeded fleet size")
+    parser.add_argument(
+        "--latency", type=non_negative_number, default=0.0, help="seconds added per request"
+    )
+    parser.add_argument(
+        "--rate", type=positive_number, default=None, help="server rate limit (req/s)"
+    )
+    parser.add_argument("--burst", type=positive_int, default=10, help="server token bucket size")
     parser.add_argument("--api-key", default="test-key", help="the key clients must send")
     parser.set_defaults(handler=serve)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from multidict import CIMultiDict
 
 from ._drift import Endpoint
 from ._rules import NON_FIELD_ERRORS, invalid_choice_query, renamed_non_field_errors
@@ -153,6 +154,9 @@ async def _gateway(request: web.Request, handler: Handler) -> web.StreamResponse
                 time.monotonic(),
             )
         )
+        seen_headers = CIMultiDict(request.headers)
+        seen_headers.popall("Token-Authorization", None)
+        counters.header_log.append(seen_headers)
         counters.in_flight += 1
         counters.max_in_flight = max(counters.max_in_flight, counters.in_flight)
     status: int | None = None

@@ -13,6 +13,7 @@ from collections import Counter, deque
 from typing import Any
 
 import attrs
+from multidict import CIMultiDict
 
 from ._variant import Variant
 
@@ -87,6 +88,9 @@ class ServerCounters:
     request_log: deque[tuple[str, str, dict[str, str], float]] = attrs.field(
         factory=lambda: deque(maxlen=200_000)
     )
+    # The headers of the latest requests, the key left out (tests of headers a client adds);
+    # looked up without case, as HTTP does (aiohttp's server spells "X-Correlation-ID").
+    header_log: deque[CIMultiDict[str]] = attrs.field(factory=lambda: deque(maxlen=1_000))
 
     def as_dict(self) -> dict[str, Any]:
         return {
