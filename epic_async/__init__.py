@@ -1,9 +1,14 @@
 """epic_async: the asyncio SDK for the Epic-Charging external API.
 
+``EpicClient(api_key=..., tenant="demo")``, or ``EpicClient()`` to read them from
+``$EPIC_API_KEY`` and ``$EPIC_TENANT`` (or ``$EPIC_BASE_URL``):
+
 >>> from epic_async import EpicClient
->>> async with EpicClient(api_key="...", tenant="demo") as client:  # doctest: +SKIP
+>>> async with EpicClient() as client:
 ...     async for charger in client.chargers.list(status="AVAILABLE"):
 ...         print(charger.charger_point_id)
+EPC-...
+...
 """
 
 from ._bulk_result import BulkCreateError, BulkFailure, BulkResult, BulkUnknown

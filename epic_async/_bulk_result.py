@@ -30,10 +30,22 @@ class BulkFailure:
     about this row, as it sent it (its entry of the per-item errors, or the whole body of a batch
     refused whole); None when the SDK's checks failed the row before any request.
 
-    >>> failure.errors  # doctest: +SKIP
-    {'ports': [{}, {'current': ['This field is required for an AC connector.']}]}
-    >>> failure.raw_errors  # DRF 3.18's dict form  # doctest: +SKIP
-    {'ports': {'1': {'current': ['This field is required for an AC connector.']}}}
+    >>> row = {"charger_point_id": "CP-1", "manufacturer": "generic_ocpp", "model": "epic_pro",
+    ...        "rfid_required": False, "ports": [
+    ...            {"connector_id": 1, "connector_type": "TYPE_2", "max_current": 32, "current": 32},
+    ...            {"connector_id": 2, "connector_type": "TYPE_2", "max_current": 32}]}
+    >>> [failure] = (await client.chargers.create_many([row])).failed
+    >>> failure.errors
+    {'ports': [{}, {'current': ['Required for an AC port.']}]}
+    >>> failure.raw_errors is None  # the SDK's checks failed it: nothing was sent
+    True
+    >>> taken = (await client.chargers.list(max_items=1).collect())[0].charger_point_id
+    >>> row = {**row, "charger_point_id": taken, "ports": row["ports"][:1]}
+    >>> [failure] = (await client.chargers.create_many([row])).failed
+    >>> failure.errors
+    {'charger_point_id': ['charger with this charger point id already exists.']}
+    >>> failure.raw_errors  # the server's own entry for this row, as it sent it
+    {'charger_point_id': ['charger with this charger point id already exists.']}
     """
 
     index: int
@@ -69,10 +81,15 @@ class BulkResult(Generic[T]):
     given ``on_created``, the objects went to that callback and ``created`` is empty, while
     ``created_indexes`` still accounts for every created row.
 
-    >>> result = await client.chargers.create_many(rows)  # doctest: +SKIP
-    >>> result  # doctest: +SKIP
-    BulkResult(total=10000, created=9900, failed=100, unknown=0)
-    >>> result.raise_for_failures()  # doctest: +SKIP
+    >>> from epic_async.testing.rows import charger_rows
+    >>> rows = charger_rows(100, invalid_every=20)  # dicts, as read from a spreadsheet
+    >>> result = await client.chargers.create_many(rows)
+    >>> result
+    BulkResult(total=100, created=95, failed=5, unknown=0)
+    >>> result.raise_for_failures()
+    Traceback (most recent call last):
+      ...
+    epic_async._bulk_result.BulkCreateError: bulk create: 95 of 100 created; 5 failed (first: index 19: manufacturer: This field is required.)
     """
 
     created: list[T] = attrs.field(factory=list)

@@ -51,8 +51,11 @@ class EpicClient:
       did not fit in the model's ``extra`` and logs one warning per field. For CI runs against a
       staging tenant, to catch API drift early.
 
-    >>> async with EpicClient(api_key="...", tenant="demo") as client:  # doctest: +SKIP
-    ...     detail = await client.chargers.get(charger_id)
+    >>> async with EpicClient() as client:  # the key and tenant from $EPIC_API_KEY, $EPIC_TENANT
+    ...     [charger] = await client.chargers.list(max_items=1).collect()
+    ...     detail = await client.chargers.get(charger.id)
+    >>> detail.charger_point_id, client.closed
+    ('EPC-...', True)
     """
 
     def __init__(
@@ -129,8 +132,8 @@ class EpicClient:
         request. For proxies, TLS settings or aiohttp ``trace_configs``, pass your own
         ``aiohttp.ClientSession`` as ``session=`` instead.
 
-        >>> patient = client.with_options(retry=RetryPolicy(max_attempts=8))  # doctest: +SKIP
-        >>> tagged = client.with_options(headers={"X-Correlation-Id": "nightly-import"})  # doctest: +SKIP
+        >>> patient = client.with_options(retry=RetryPolicy(max_attempts=8))
+        >>> tagged = client.with_options(headers={"X-Correlation-Id": "nightly-import"})
         """
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise TypeError(f"retry must be a RetryPolicy, got {retry!r}")

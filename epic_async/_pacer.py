@@ -10,8 +10,8 @@ the head, at no cost. The arithmetic is :mod:`epic_async._bucket`'s, shared with
 The clock and the sleep are injectable, so tests (and DRF's throttle, which reads an injectable
 clock too) can run the pacing on virtual time instead of waiting it out.
 
->>> pacer = Pacer(burst=5, rate=lambda now: 40.0)  # doctest: +SKIP
->>> await pacer.acquire()  # doctest: +SKIP
+>>> pacer = Pacer(burst=5, rate=lambda now: 40.0)  # 40 a second, 5 at once
+>>> await pacer.acquire()
 """
 
 from __future__ import annotations

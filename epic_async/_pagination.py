@@ -76,8 +76,10 @@ class Pager(Generic[T]):
 
     Nothing is requested until iteration starts; each iteration starts a fresh listing.
 
-    >>> async for charger in client.chargers.list(status="AVAILABLE"):  # doctest: +SKIP
+    >>> async for charger in client.chargers.list(status="AVAILABLE"):
     ...     print(charger.charger_point_id)
+    EPC-...
+    ...
     """
 
     def __init__(

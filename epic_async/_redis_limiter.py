@@ -19,8 +19,11 @@ If Redis cannot be reached the policy decides: ``on_unavailable="fail"`` (the de
 bucket at ``rate / expected_workers`` and warns (``RuntimeWarning``), checking Redis again every
 ``recheck`` seconds, and goes back to the shared bucket once Redis answers.
 
->>> shared = RedisLimiter("redis://127.0.0.1:6379/0", key="tenant-demo")
->>> EpicClient(rate_limit=RateLimit(rate=20, burst=10, shared=shared))  # doctest: +SKIP
+>>> import os
+>>> from epic_async import EpicClient, RateLimit, RedisLimiter
+>>> shared = RedisLimiter(os.environ["EPIC_REDIS_URL"], key="tenant-demo")  # redis://host:6379/0
+>>> async with EpicClient(rate_limit=RateLimit(rate=20, burst=10, shared=shared)) as client:
+...     chargers = await client.chargers.list().collect()  # a token from Redis per request
 """
 
 from __future__ import annotations

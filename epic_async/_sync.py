@@ -269,9 +269,11 @@ class SyncEpicClient:
     One private event loop in a daemon thread owns the connection pool and the rate limit, so one
     instance is safe to share across threads: they all share one limit and one pool.
 
-    >>> with SyncEpicClient(api_key="...", tenant="demo") as client:  # doctest: +SKIP
+    >>> with SyncEpicClient() as client:  # the key and tenant from $EPIC_API_KEY, $EPIC_TENANT
     ...     for port in client.charger_ports.list(status__in=["CHARGING"]):
-    ...         print(port.id)
+    ...         print(port.charger_point_id, port.status.key)
+    EPC-... CHARGING
+    ...
     """
 
     def __init__(

@@ -59,7 +59,9 @@ class ChargerPorts(Resource):
         ``"Paid"``/``"Free"``), ``status__in`` and ``location__in`` (lists, joined with commas),
         ``ordering`` (``PortOrdering``, e.g. ``"-max_power"``), ``search`` (free text).
 
-        >>> charging = await client.charger_ports.list(status__in=["CHARGING"]).collect()  # doctest: +SKIP
+        >>> charging = await client.charger_ports.list(status__in=["CHARGING"]).collect()
+        >>> {port.status.key for port in charging}
+        {<PortStatus.CHARGING: 'CHARGING'>}
         """
         params: dict[str, str] = {}
         if charger is not None:
@@ -106,7 +108,10 @@ class ChargerPorts(Resource):
         Passing ``None`` sends ``null`` (clears the field); leaving an argument out leaves the field
         as it is. ``charging_speed`` is in kW. PATCH is not retried on 5xx (see Retries).
 
-        >>> port = await client.charger_ports.update(port_id, charging_speed=7.4)  # doctest: +SKIP
+        >>> port_id = (await client.charger_ports.list(max_items=1).collect())[0].id
+        >>> port = await client.charger_ports.update(port_id, charging_speed=7.4)
+        >>> port.charging_speed
+        7.4
         """
         pid = id_param("port_id", port_id)
         fields: dict[str, Any] = {}
@@ -137,8 +142,11 @@ class ChargerPorts(Resource):
     async def reserve(self, port_id: str, *, id_tag: str, expiry_date: datetime) -> ActionResult:
         """Reserve a port for ``id_tag`` until ``expiry_date`` (timezone-aware). INFERRED path.
 
-        >>> result = await client.charger_ports.reserve(port_id, id_tag="TAG1", expiry_date=when)  # doctest: +SKIP
-        >>> result.accepted  # doctest: +SKIP
+        >>> from datetime import UTC, datetime, timedelta
+        >>> free = await client.charger_ports.list(status__in=["AVAILABLE"], max_items=1).collect()
+        >>> when = datetime.now(UTC) + timedelta(hours=1)
+        >>> result = await client.charger_ports.reserve(free[0].id, id_tag="TAG1", expiry_date=when)
+        >>> result.accepted
         True
         """
         if not isinstance(expiry_date, datetime) or expiry_date.tzinfo is None:

@@ -42,9 +42,11 @@ class Chargers(Resource):
         ``number_phases`` (1 or 3), ``location`` (location id), ``is_active``, ``created_at``
         (a date: chargers created that day).
 
-        >>> async for charger in client.chargers.list(status="AVAILABLE"):  # doctest: +SKIP
+        >>> async for charger in client.chargers.list(status="AVAILABLE"):
         ...     print(charger.charger_point_id, charger.status.key)
-        >>> dc = await client.chargers.list(current_type="DC").collect()  # doctest: +SKIP
+        EPC-... AVAILABLE
+        ...
+        >>> dc = await client.chargers.list(current_type="DC").collect()
         """
         params: dict[str, str] = {}
         if status is not None:
@@ -75,7 +77,14 @@ class Chargers(Resource):
 
         Raises :class:`~epic_async.NotFoundError` when no charger has that id.
 
-        >>> detail = await client.chargers.get("497f6eca-6276-4993-bfeb-53cbbbba6f08")  # doctest: +SKIP
+        >>> charger_id = (await client.chargers.list(max_items=1).collect())[0].id
+        >>> detail = await client.chargers.get(charger_id)
+        >>> [(port.connector_id, port.connector_type.key) for port in detail.ports]
+        [(1, <ConnectorType...>)...]
+        >>> await client.chargers.get("497f6eca-6276-4993-bfeb-53cbbbba6f08")
+        Traceback (most recent call last):
+          ...
+        epic_async._errors.NotFoundError: GET .../charger/497f6eca-6276-4993-bfeb-53cbbbba6f08/ -> 404: Not found.
         """
         return await self._get("chargers.get", "charger_id", charger_id, ChargerDetail)
 
@@ -87,8 +96,12 @@ class Chargers(Resource):
         A charger that does not exist is ``None`` at its position (the others are still returned);
         any other error (auth, the API down after retries) raises and cancels the rest.
 
-        >>> found = await client.chargers.get_many(ids)  # doctest: +SKIP
-        >>> missing = [i for i, d in zip(ids, found) if d is None]  # doctest: +SKIP
+        >>> ids = [c.id for c in await client.chargers.list(max_items=2).collect()]
+        >>> ids.append("497f6eca-6276-4993-bfeb-53cbbbba6f08")
+        >>> found = await client.chargers.get_many(ids)
+        >>> missing = [i for i, d in zip(ids, found) if d is None]
+        >>> missing
+        ['497f6eca-6276-4993-bfeb-53cbbbba6f08']
         """
         return await self._get_many(
             "chargers.get", "charger_ids", charger_ids, ChargerDetail, concurrency
@@ -135,8 +148,12 @@ class Chargers(Resource):
         ``result.created``, so memory stays bounded by the batches in flight;
         ``result.created_indexes`` still accounts for every created row.
 
-        >>> result = await client.chargers.create_many(rows, batch_size=100)  # doctest: +SKIP
-        >>> result.raise_for_failures()  # doctest: +SKIP
+        >>> from epic_async.testing.rows import charger_rows
+        >>> rows = charger_rows(250)  # dicts, as read from a spreadsheet
+        >>> result = await client.chargers.create_many(rows, batch_size=100)
+        >>> result
+        BulkResult(total=250, created=250, failed=0, unknown=0)
+        >>> result.raise_for_failures()
         """
         spec = BulkSpec(
             url=self._url("chargers.create"),

@@ -37,8 +37,10 @@ class Locations(Resource):
     ) -> Pager[Location]:
         """List locations (INFERRED path and filters: ``custom_id``, ``search``).
 
-        >>> async for location in client.locations.list(search="Main St"):  # doctest: +SKIP
+        >>> async for location in client.locations.list(search="Market St"):
         ...     print(location.custom_id, location.formatted_address)
+        SITE-... Market St, ...
+        ...
         """
         params: dict[str, str] = {}
         if custom_id is not None:
@@ -89,7 +91,12 @@ class Locations(Resource):
         reported as ``unknown`` or reconciled, ``on_created`` to stream created objects instead of
         keeping them, progress that only moves forward. Locations answer 201; the unique key is ``custom_id``.
 
-        >>> result = await client.locations.create_many(rows)  # doctest: +SKIP
+        >>> rows = [{"custom_id": "DEPOT-7", "formatted_address": "12 Quay St, Oslo",
+        ...          "places_api_data": {"place_id": "place-depot-7", "formatted_address": "12 Quay St, Oslo",
+        ...                              "geometry": {"location": {"lat": 59.91, "lng": 10.75}}}}]
+        >>> result = await client.locations.create_many(rows)
+        >>> result
+        BulkResult(total=1, created=1, failed=0, unknown=0)
         """
         spec = BulkSpec(
             url=self._url("locations.create"),

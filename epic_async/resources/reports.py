@@ -31,9 +31,12 @@ class Reports(Resource):
     Every report takes ``start_date`` / ``end_date`` (inclusive; ``date``, ``datetime`` or
     ``"YYYY-MM-DD"``), ``charger`` (a charger id) and ``location__in`` (a list of location ids).
 
-    >>> sessions = client.reports.charging_sessions(start_date=date(2026, 11, 1))  # doctest: +SKIP
-    >>> async for row in sessions:  # doctest: +SKIP
+    >>> from datetime import date, timedelta
+    >>> sessions = client.reports.charging_sessions(start_date=date.today() - timedelta(days=7))
+    >>> async for row in sessions:
     ...     print(row.charger_point_id, row.energy_kwh)
+    EPC-... ...
+    ...
     """
 
     def _report(

@@ -39,7 +39,9 @@ class Users(Resource):
     ) -> Pager[User]:
         """List users (INFERRED path and filters: ``email``, ``role``, ``status``, ``search``).
 
-        >>> drivers = await client.users.list(role="driver").collect()  # doctest: +SKIP
+        >>> drivers = await client.users.list(role="driver").collect()
+        >>> {user.role for user in drivers}
+        {<UserRole.DRIVER: 'driver'>}
         """
         params: dict[str, str] = {}
         if email is not None:
@@ -92,7 +94,11 @@ class Users(Resource):
         reported as ``unknown`` or reconciled, ``on_created`` to stream created objects instead of
         keeping them, progress that only moves forward. The API answers 200 (not 201) to this POST; the unique key is ``email`` (case-insensitive).
 
-        >>> result = await client.users.create_many(rows)  # doctest: +SKIP
+        >>> rows = [{"email": "ana.lima@example.com", "first_name": "Ana", "last_name": "Lima",
+        ...          "role": "driver", "driver": {"driver_license": "DL-4471"}, "id_tags": ["TAG-4471"]}]
+        >>> result = await client.users.create_many(rows)
+        >>> result
+        BulkResult(total=1, created=1, failed=0, unknown=0)
         """
         spec = BulkSpec(
             url=self._url("users.create"),

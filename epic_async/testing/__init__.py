@@ -3,8 +3,9 @@
 ``FakeEpicServer`` implements every path of the API on loopback, with DRF-style errors, a server
 rate limit, latency and fault injection, and counters to assert on. ``rows`` generates create rows.
 
+>>> from epic_async import EpicClient
 >>> from epic_async.testing import FakeEpicServer
->>> async with FakeEpicServer(chargers=50) as fake:  # doctest: +SKIP
+>>> async with FakeEpicServer(chargers=50) as fake:
 ...     async with EpicClient(api_key=fake.api_key, base_url=fake.base_url) as client:
 ...         assert len(await client.chargers.list().collect()) == 50
 ...     fake.fail_next(503, path="charger/")  # the next matching request answers 503
@@ -13,7 +14,8 @@ rate limit, latency and fault injection, and counters to assert on. ``rows`` gen
 versions do: drifting records, flipped statuses, other error shapes, ``Retry-After`` forms and
 throttles (docs/simulator-variants.md).
 
->>> @pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS)  # doctest: +SKIP
+>>> import pytest
+>>> @pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS)
 ... async def test_listing(variant: Variant) -> None:
 ...     async with FakeEpicServer(chargers=50, variant=variant) as fake: ...
 

@@ -52,7 +52,8 @@ class FakeEpicServer:
     :meth:`drift_of`, :meth:`drift_note`, :meth:`canonical` and :meth:`served` tell a test what a
     record looks like in the docs and on the wire.
 
-    >>> async with FakeEpicServer(chargers=100) as fake:  # doctest: +SKIP
+    >>> from epic_async import EpicClient
+    >>> async with FakeEpicServer(chargers=100) as fake:
     ...     async with EpicClient(api_key=fake.api_key, base_url=fake.base_url) as client:
     ...         chargers = await client.chargers.list().collect()
     ...     fake.fail_next(503, path="charger/")  # the next matching request fails once
@@ -298,9 +299,12 @@ class FakeEpicServer:
 class ServerProcess:
     """A running ``FakeEpicServer`` child process (see ``FakeEpicServer.run_in_process``).
 
-    >>> with FakeEpicServer.run_in_process(chargers=100_000, latency=0.05) as sim:  # doctest: +SKIP
-    ...     run_benchmark(sim.base_url, sim.api_key)
-    ...     print(sim.counters()["requests"])
+    >>> from epic_async import SyncEpicClient
+    >>> with FakeEpicServer.run_in_process(chargers=1_000, latency=0.05) as sim:
+    ...     with SyncEpicClient(api_key=sim.api_key, base_url=sim.base_url) as client:
+    ...         chargers = client.chargers.list().collect()  # the client benchmarked
+    ...     print(len(chargers), sim.counters()["requests"])
+    1000 10
     """
 
     def __init__(self, options: dict[str, Any]) -> None:
