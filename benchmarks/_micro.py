@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import tracemalloc
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,12 +18,12 @@ import aiohttp
 import orjson
 
 from epic_async._ratelimit import RateLimit, RateLimiter
-from epic_async.models import Charger
+from epic_async.models import Charger, ChargerDetail
 from epic_async.testing import FakeEpicServer
 
 from ._baselines import PydPage, hand_structure
 from ._harness import Config, Outcome, Report, Result, rotate
-from ._sdk import loads, structure_page
+from ._sdk import loads, structure, structure_page
 
 __all__ = ["DRIFTS", "MicroBench", "drift_pages", "fetch_pages"]
 
@@ -117,6 +118,44 @@ def fetch_pages(count: int) -> list[bytes]:
     """``count`` chargers as the simulator serves them: page bodies of 100 records."""
     with FakeEpicServer.run_in_process(chargers=count, latency=0.0, seed=3) as sim:
         return asyncio.run(_fetch(sim.base_url, sim.api_key, count))
+
+
+async def _fetch_details(base_url: str, api_key: str, ids: list[str]) -> list[bytes]:
+    async with aiohttp.ClientSession(headers={"Token-Authorization": api_key}) as session:
+
+        async def one(charger_id: str) -> bytes:
+            async with session.get(f"{base_url}charger/{charger_id}/") as resp:
+                resp.raise_for_status()
+                return await resp.read()
+
+        return list(await asyncio.gather(*(one(i) for i in ids)))
+
+
+def fetch_details(count: int, ids: list[str]) -> list[bytes]:
+    """The detail bodies (``GET charger/{id}/``) of ``ids``, from the fleet of ``count`` that
+    :func:`fetch_pages` lists (same seed, same ids)."""
+    with FakeEpicServer.run_in_process(chargers=count, latency=0.0, seed=3) as sim:
+        return asyncio.run(_fetch_details(sim.base_url, sim.api_key, ids))
+
+
+def _structure_bodies(bodies: list[bytes], cls: type[Any]) -> list[Any]:
+    return [r for b in bodies for r in structure_page(loads(b), cls).results]
+
+
+def _retained(build: Callable[[], list[Any]]) -> float:
+    """Bytes per item of the list ``build`` returns, counting only what the list keeps alive
+    (after one untraced warm-up: the SDK generates and caches its fast path on first use)."""
+    build()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = build()
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return (after - before) / len(kept) if kept else 0.0
 
 
 def _with_gc(fn: Callable[[], Outcome], enabled: bool) -> Callable[[], Outcome]:
@@ -220,6 +259,32 @@ class MicroBench:
             f"structure_page, {body_reps} times",
         )
         self._drift(res, total, drifted_count * 10, drift_error)
+        self._memory()
+
+    def _memory(self) -> None:
+        """Bytes a structured record keeps alive once its page's bytes and dicts are gone."""
+        listed = self._bodies[:20]
+        details = self._details()  # fetched before: only what the records keep is measured
+        kept = {
+            "Charger (listed)": _retained(lambda: _structure_bodies(listed, Charger)),
+            "hand-written attrs Charger": _retained(
+                lambda: [hand_structure(d) for b in listed for d in loads(b)["results"]]
+            ),
+            "ChargerDetail (get)": _retained(
+                lambda: [structure(loads(b), ChargerDetail) for b in details]
+            ),
+        }
+        for name, per_record in kept.items():
+            self.report.figure("C", f"bytes per {name} kept in a list", per_record)
+        self.report.note(
+            "C",
+            "memory (tracemalloc, what a list of records keeps once bytes and dicts are freed): "
+            + ", ".join(f"{name} {b:.0f} B" for name, b in kept.items()),
+        )
+
+    def _details(self) -> list[bytes]:
+        ids = [r["id"] for r in self._pages[0]["results"]]
+        return fetch_details(self.config.scale(DISTINCT), ids)
 
     def _drift(self, res: dict[str, Result], total: int, drifted: int, error: str | None) -> None:
         """Report the drifted pages against the same pages clean (CPU µs per record, gc on)."""

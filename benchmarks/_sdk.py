@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any, cast
 
-__all__ = ["loads", "structure_create", "structure_page", "unstructure_create"]
+__all__ = ["loads", "structure", "structure_create", "structure_page", "unstructure_create"]
 
 
 def _find(name: str, *modules: str) -> Any:
@@ -23,6 +23,7 @@ def _find(name: str, *modules: str) -> Any:
     raise ImportError(f"{name} is in none of {(*modules, 'epic_async._convert')}")
 
 
+structure = cast(Callable[[Any, type[Any]], Any], _find("structure", "epic_async._reads"))
 structure_page = cast(Callable[[Any, type[Any]], Any], _find("structure_page", "epic_async._reads"))
 loads = cast(Callable[[bytes], Any], _find("loads", "epic_async._codec"))
 structure_create = cast(
