@@ -24,7 +24,7 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from operator import attrgetter
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
@@ -42,8 +42,12 @@ from ._errors import (
     ResponseValidationError,
 )
 from ._rowcheck import RowChecker, Rules, UnknownFields, check_unknown_fields
+from ._tracing import BATCHES, current_call
 from ._transport import Transport
 from ._validation import DuplicateTracker
+
+if TYPE_CHECKING:
+    from ._otel import CallSpan
 
 __all__ = ["BulkSpec", "CreatedCallback", "ProgressCallback", "remembered_cap", "run_bulk_create"]
 
@@ -223,15 +227,18 @@ class _Run(Generic[C, T]):
         # never needs them again), so the collector does not carry them through its generations.
         for row in rows:
             row.payload = None
-        answer = await self._send(rows, body)
+        call = current_call()  # the create_many span, if traced: one batch more to its count
+        if call is not None:
+            call.add(BATCHES)
+        answer = await self._send(rows, body, call)
         if not isinstance(answer, Created):  # to be judged, resent or reconciled: restore
             for row, payload in zip(rows, loads(body)[wrapper], strict=True):
                 row.payload = payload
         return answer
 
-    async def _send(self, rows: list[Row], body: bytes) -> Answer:
+    async def _send(self, rows: list[Row], body: bytes, call: CallSpan | None) -> Answer:
         try:
-            response = await self.transport.request("POST", self.spec.url, body=body)
+            response = await self.transport.request("POST", self.spec.url, body=body, call=call)
         except EpicConnectionError as exc:
             return Lost(str(exc)) if exc.request_sent else NotCreated(f"not sent: {exc}")
         except RateLimitError as exc:  # still throttled after every retry: nothing was created
@@ -330,6 +337,9 @@ async def run_bulk_create(
             f"items must be an iterable or async iterable of rows, got {type(items).__name__}"
         )
     total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
+    call = current_call()
+    if call is not None:
+        call.declare(BATCHES)
     run = _Run(
         transport,
         spec,

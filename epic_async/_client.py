@@ -12,6 +12,7 @@ from ._config import Timeouts, check_headers, resolve_config
 from ._metrics import ClientMetrics
 from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
+from ._tracing import client_tracing
 from ._transport import SharedState, Transport
 from .resources.charger_ports import ChargerPorts
 from .resources.chargers import Chargers
@@ -21,6 +22,7 @@ from .resources.users import Users
 
 if TYPE_CHECKING:
     import aiohttp
+    from opentelemetry.trace import TracerProvider
 
 __all__ = ["EpicClient"]
 
@@ -50,6 +52,11 @@ class EpicClient:
       (every offending field path listed), instead of the default tolerant read that keeps what
       did not fit in the model's ``extra`` and logs one warning per field. For CI runs against a
       staging tenant, to catch API drift early.
+    - ``tracer_provider``: the OpenTelemetry ``TracerProvider`` for the client's spans (one per
+      public call, one per HTTP attempt under it); default the global one. Needs the ``otel``
+      extra; without it, or with no provider configured, nothing is traced and nothing is paid.
+    - ``tracing``: ``False`` turns spans and the ``traceparent`` header off for this client.
+    - ``propagate_trace``: ``False`` keeps spans but sends no ``traceparent`` to the API.
 
     >>> async with EpicClient() as client:  # the key and tenant from $EPIC_API_KEY, $EPIC_TENANT
     ...     [charger] = await client.chargers.list(max_items=1).collect()
@@ -73,13 +80,27 @@ class EpicClient:
         auth_prefix: str = "",
         allow_insecure_http: bool = False,
         strict: bool = False,
+        tracer_provider: TracerProvider | None = None,
+        tracing: bool = True,
+        propagate_trace: bool = True,
     ) -> None:
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise TypeError(f"rate_limit must be a RateLimit or None, got {rate_limit!r}")
         if not isinstance(retry, RetryPolicy):
             raise TypeError(f"retry must be a RetryPolicy, got {retry!r}")
-        if not isinstance(strict, bool):
-            raise TypeError(f"strict must be True or False, got {strict!r}")
+        for name, flag in (
+            ("strict", strict),
+            ("tracing", tracing),
+            ("propagate_trace", propagate_trace),
+        ):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be True or False, got {flag!r}")
+        if tracer_provider is not None and not callable(
+            getattr(tracer_provider, "get_tracer", None)
+        ):
+            raise TypeError(
+                f"tracer_provider must be an OpenTelemetry TracerProvider, got {tracer_provider!r}"
+            )
         if not isinstance(timeouts, Timeouts):
             raise TypeError(f"timeouts must be a Timeouts, got {timeouts!r}")
         if max_connections is not None and (
@@ -104,6 +125,9 @@ class EpicClient:
             session=session,
             auth_prefix=auth_prefix,
             strict=strict,
+            tracing=client_tracing(
+                enabled=tracing, provider=tracer_provider, propagate=propagate_trace
+            ),
         )
         self._transport = Transport(shared, retry=retry, timeouts=timeouts)
         self._owner = True  # closing is this client's job, not its with_options() copies'

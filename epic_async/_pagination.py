@@ -17,14 +17,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Generator, Hashable, Mapping
-from typing import Any, Generic, NoReturn, TypeVar
+from collections.abc import AsyncGenerator, Callable, Generator, Hashable, Mapping
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
 from ._errors import EpicError, ResponseValidationError
+from ._tracing import PAGES, RECORDS
 from ._transport import Transport
+
+if TYPE_CHECKING:
+    from ._otel import CallSpan
 
 __all__ = ["PageData", "Pager", "PaginationError", "check_pager_args"]
 
@@ -108,6 +113,9 @@ class Pager(Generic[T]):
         #: The server's ``count`` as of the first page of the latest iteration (None before it):
         #: lets a progress bar know its total while items stream.
         self.count: int | None = None
+        #: (resource, method) of the public call that made this pager, for its span; set by
+        #: :func:`epic_async._tracing.traced_listing`. None: never traced.
+        self._operation: tuple[str, str] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -115,7 +123,8 @@ class Pager(Generic[T]):
             f"concurrency={self._concurrency}, max_items={self._max_items}, ordered={self._ordered})"
         )
 
-    def __aiter__(self) -> AsyncIterator[T]:
+    def __aiter__(self) -> AsyncGenerator[T, None]:
+        # A generator, so `contextlib.aclosing(aiter(pager))` can close a listing left early.
         return self._iterate_items()
 
     def __await__(self) -> Generator[Any, None, NoReturn]:
@@ -128,29 +137,68 @@ class Pager(Generic[T]):
         """Every item, in a list (use ``async for`` to stream instead)."""
         return [item async for item in self]
 
-    def pages(self) -> AsyncIterator[list[T]]:
+    def pages(self) -> AsyncGenerator[list[T], None]:
         """Pages as lists of items, after de-duplication (a page may come out shorter)."""
         return self._iterate_pages()
 
-    async def _iterate_items(self) -> AsyncIterator[T]:
-        async for page in self._iterate_pages():
-            for item in page:
-                yield item
+    async def _iterate_items(self) -> AsyncGenerator[T, None]:
+        # aclosing: a loop left early closes the listing at once (its requests in flight are
+        # cancelled, its span ends), not whenever the collector gets round to the generator.
+        async with aclosing(self._iterate_pages()) as pages:
+            async for page in pages:
+                for item in page:
+                    yield item
 
-    async def _fetch(self, offset: int, limit: int) -> PageData[T]:
-        return self._parse(await self._download(offset, limit), offset)
+    def _iterate_pages(self) -> AsyncGenerator[list[T], None]:
+        if self._operation is None or self._transport.shared.tracing is None:
+            return self._walk(None)  # not traced: not one more generator between pages
+        return self._traced_walk()
 
-    async def _download(self, offset: int, limit: int) -> bytes:
+    async def _traced_walk(self) -> AsyncGenerator[list[T], None]:
+        """The listing inside its span: from the first page to the end of the iteration
+        (exhausted, failed, or closed after a ``break``). The span is never made current, so
+        nothing the caller does between two pages nests under the listing."""
+        call = self._start_call()
+        error: BaseException | None = None
+        try:
+            async with aclosing(self._walk(call)) as pages:
+                async for page in pages:
+                    yield page
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if call is not None:
+                call.finish(error)
+
+    def _start_call(self) -> CallSpan | None:
+        tracing = self._transport.shared.tracing
+        if tracing is None or self._operation is None:
+            return None
+        call = tracing.start_call(*self._operation)
+        if call is not None:
+            call.declare(PAGES, RECORDS)
+        return call
+
+    async def _fetch(self, offset: int, limit: int, call: CallSpan | None) -> PageData[T]:
+        return self._parse(await self._download(offset, limit, call), offset)
+
+    async def _download(self, offset: int, limit: int, call: CallSpan | None) -> bytes:
         params = {**self._params, "limit": str(limit), "offset": str(offset)}
-        response = await self._transport.request("GET", self._url, params=params)
+        response = await self._transport.request("GET", self._url, params=params, call=call)
+        if call is not None:
+            call.add(PAGES)
         return response.content
 
-    async def _fetch_url(self, url: str) -> PageData[T]:
+    async def _fetch_url(self, url: str, call: CallSpan | None) -> PageData[T]:
         self._transport.check_same_origin(url)
-        response = await self._transport.request("GET", url)
+        response = await self._transport.request("GET", url, call=call)
+        if call is not None:
+            call.add(PAGES)
         return self._parse(response.content, _offset_of(url))
 
-    async def _iterate_pages(self) -> AsyncIterator[list[T]]:
+    async def _walk(self, call: CallSpan | None) -> AsyncGenerator[list[T], None]:
+        """The listing: first page, fan-out, and a repair pass when the pages did not line up."""
         remaining = self._max_items
         seen: set[int] = set()  # hashes of yielded ids: ~60 bytes per item, never the items
         metrics = self._transport.metrics
@@ -168,13 +216,15 @@ class Pager(Generic[T]):
                 out = out[:remaining]
                 remaining -= len(out)
             metrics.records += len(out)
+            if call is not None:
+                call.add(RECORDS, len(out))
             return out
 
         # A page no larger than what was asked for: max_items=2 asks for 2 records, not 100.
         first_limit = (
             self._page_size if remaining is None else max(1, min(self._page_size, remaining))
         )
-        first = await self._fetch(0, first_limit)
+        first = await self._fetch(0, first_limit, call)
         self.count = first.count
         page = fresh(first.items)
         if page:
@@ -184,15 +234,20 @@ class Pager(Generic[T]):
             return
         anomaly = False
         last_count = first.count
-        async for data in self._fan_out(plan_offsets(first.count, stride, self._max_items), stride):
-            if data.count != first.count or (len(data.items) < stride and data.next is not None):
-                anomaly = True
-            last_count = data.count
-            page = fresh(data.items)
-            if page:
-                yield page
-            if remaining == 0:
-                return
+        offsets = plan_offsets(first.count, stride, self._max_items)
+        # aclosing: leaving early cancels the pages in flight before the listing ends.
+        async with aclosing(self._fan_out(offsets, stride, call)) as fanned:
+            async for data in fanned:
+                if data.count != first.count or (
+                    len(data.items) < stride and data.next is not None
+                ):
+                    anomaly = True
+                last_count = data.count
+                page = fresh(data.items)
+                if page:
+                    yield page
+                if remaining == 0:
+                    return
         if anomaly or len(seen) < min(last_count, self._max_items or last_count):
             # The pages did not line up with `count`: walk `next` once, yielding only unseen items.
             data = first
@@ -202,9 +257,11 @@ class Pager(Generic[T]):
                     yield page
                 if remaining == 0 or data.next is None:
                     break
-                data = await self._fetch_url(data.next)
+                data = await self._fetch_url(data.next, call)
 
-    async def _fan_out(self, offsets: range, stride: int) -> AsyncIterator[PageData[T]]:
+    async def _fan_out(
+        self, offsets: range, stride: int, call: CallSpan | None
+    ) -> AsyncGenerator[PageData[T], None]:
         """Fetch ``offsets`` with at most ``concurrency`` in flight, yielding structured pages."""
         semaphore = asyncio.Semaphore(self._concurrency)
         window = 2 * self._concurrency
@@ -215,7 +272,7 @@ class Pager(Generic[T]):
             # The slot is freed as soon as the body is in: the next request goes out while this
             # page is structured, so parsing overlaps waiting instead of adding to it.
             async with semaphore:
-                content = await self._download(offset, stride)
+                content = await self._download(offset, stride, call)
             await asyncio.sleep(0)  # let the task that took the slot send its request first
             return self._parse(content, offset)
 

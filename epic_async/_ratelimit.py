@@ -178,6 +178,11 @@ class RateLimiter:
         return self._config.rate
 
     @property
+    def paused(self) -> bool:
+        """True while a 429's shared pause holds every sender (acquire() waits it out)."""
+        return self._resume_at > self._clock()
+
+    @property
     def state(self) -> AdaptiveState | None:
         """The adaptive state (local) for tests and debugging; ``None`` for a stated rate."""
         return self._state

@@ -35,6 +35,7 @@ from .resources.users import Users
 
 if TYPE_CHECKING:
     import aiohttp
+    from opentelemetry.trace import TracerProvider
 
 __all__ = ["SyncEpicClient", "SyncPager"]
 
@@ -80,6 +81,10 @@ class _LoopThread:
         if self.loop.is_closed():
             coro.close()
             raise RuntimeError("this SyncEpicClient is closed; create a new client")
+        # The caller's context goes with the work: the handle run_coroutine_threadsafe schedules
+        # copies the calling thread's context, and the task it starts inherits that copy. So a
+        # call made inside the caller's span gets its span (one, made by the async layer) under
+        # it, although the work runs on this loop's thread.
         future: Future[R] = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
             return future.result()
@@ -291,6 +296,9 @@ class SyncEpicClient:
         auth_prefix: str = "",
         allow_insecure_http: bool = False,
         strict: bool = False,
+        tracer_provider: TracerProvider | None = None,
+        tracing: bool = True,
+        propagate_trace: bool = True,
     ) -> None:
         # Validate in the caller's thread (bad arguments raise here), then start the loop.
         client = EpicClient(
@@ -306,6 +314,9 @@ class SyncEpicClient:
             auth_prefix=auth_prefix,
             allow_insecure_http=allow_insecure_http,
             strict=strict,
+            tracer_provider=tracer_provider,
+            tracing=tracing,
+            propagate_trace=propagate_trace,
         )
         self._setup(client, _LoopThread(), owner=True)
 

@@ -18,7 +18,7 @@ import logging
 import platform
 import time
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
 import attrs
@@ -33,6 +33,9 @@ from ._reads import Reader
 from ._retry import RetryPolicy, retry_decision, throttle_wait
 from ._retry_budget import RetryBudget, RetryQuota
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._otel import CallSpan, Tracing
 
 __all__ = ["Response", "SharedState", "Transport"]  # Response: resources import it from here
 
@@ -81,8 +84,11 @@ class SharedState:
         session: aiohttp.ClientSession | None,
         auth_prefix: str,
         strict: bool = False,
+        tracing: Tracing | None = None,
     ) -> None:
         self.config = config
+        #: Spans for this client's calls (epic_async._otel), or None: not traced, chosen once.
+        self.tracing = tracing
         #: Structures every answer of this client; remembers what it warned about.
         self.reader = Reader(strict=strict)
         self.rate_limit = rate_limit
@@ -214,24 +220,45 @@ class Transport:
         *,
         params: Mapping[str, str] | None = None,
         body: bytes | None = None,
+        call: CallSpan | None = None,
     ) -> Response:
-        """Send with rate limit and retries; return the 2xx answer or raise an ``EpicError``."""
+        """Send with rate limit and retries; return the 2xx answer or raise an ``EpicError``.
+
+        ``call`` is the span of the public call this request belongs to: its attempts become
+        child spans, its waits events. A call of another client (one client's request made
+        inside another's call) is ignored: spans never cross clients.
+        """
         shared = self.shared
+        if call is not None and call.tracing is not shared.tracing:
+            call = None
         session = shared.session()
         limiter = shared.limiter(self.retry.sleep)
         quota = shared.retry_quota(self.retry.retry_budget)
         headers = self._headers if body is None else self._json_headers
         tally = _Tally()
         while True:
-            ticket = await limiter.acquire() if limiter is not None else 0
+            if limiter is None:
+                ticket = 0
+            elif call is None:
+                ticket = await limiter.acquire()
+            else:  # a shared 429 pause is waited out in acquire(): say which wait it was
+                reason = "throttle_pause" if limiter.paused else "rate_limit"
+                ticket = await call.timed(limiter.acquire(), reason)
             tally.sends += 1
             try:
-                response = await self._attempt(session, method, url, params, body, headers, tally)
+                if call is None:
+                    response = await self._attempt(
+                        session, method, url, params, body, headers, tally
+                    )
+                else:
+                    response = await self._traced_attempt(
+                        session, method, url, params, body, headers, tally, call
+                    )
             except AttemptFailed as failed:
                 if failed.status == 429 and limiter is not None:
-                    await self._wait_out_throttle(failed, tally, limiter, ticket, method, url)
+                    await self._wait_out_throttle(failed, tally, limiter, ticket, method, url, call)
                 else:
-                    await self._wait_out_error(failed, tally, quota, method, url)
+                    await self._wait_out_error(failed, tally, quota, method, url, call)
                 continue
             if quota is not None:
                 quota.refund(tally.budget_spent)
@@ -245,6 +272,7 @@ class Transport:
         ticket: int,
         method: str,
         url: str,
+        call: CallSpan | None,
     ) -> None:
         """The 429 path: a wait, whatever the attempt count; raise past the policy's limits."""
         tally.throttles += 1
@@ -266,6 +294,8 @@ class Transport:
                 self.shared.metrics.pauses += 1
             return
         logger.debug("throttled: %s %s again in %.3fs (429 no. %d)", method, url, wait, tally.throttles)  # fmt: skip
+        if call is not None:
+            call.wait(wait, "throttle")
         await self.retry.sleep(wait)
 
     async def _wait_out_error(
@@ -275,6 +305,7 @@ class Transport:
         quota: RetryQuota | None,
         method: str,
         url: str,
+        call: CallSpan | None,
     ) -> None:
         """The error path: an attempt used up; retry if the policy and the budget allow."""
         tally.errors += 1
@@ -299,7 +330,31 @@ class Transport:
             "retrying %s %s in %.3fs (attempt %d failed: %s)",
             method, url, delay, tally.errors, failed.error,
         )  # fmt: skip
+        if call is not None:
+            call.wait(delay, "retry_backoff")
         await self.retry.sleep(delay)
+
+    async def _traced_attempt(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        tally: _Tally,
+        call: CallSpan,
+    ) -> Response:
+        """:meth:`_attempt` inside its own span, the trace context added to a copy of the
+        headers (the configuration's stay as built: an untraced request copies nothing)."""
+        with call.attempt(method, url, params, tally.sends - 1) as attempt:
+            if attempt.propagates:
+                carrier = _RedactedHeaders(headers)
+                attempt.inject(carrier)
+                headers = carrier
+            response = await self._attempt(session, method, url, params, body, headers, tally)
+            attempt.answered(response.status)
+        return response
 
     async def _attempt(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from .._codec import loads
@@ -12,6 +12,7 @@ from .._errors import NotFoundError, ResponseValidationError
 from .._pagination import PageData, Pager, check_pager_args
 from .._params import id_param
 from .._reads import Reader
+from .._tracing import current_call
 from .._transport import Response, Transport
 
 __all__ = ["Resource", "decode_json"]
@@ -52,6 +53,9 @@ def page_parser(reader: Reader, item_cls: type[T]) -> Callable[[bytes, int | Non
 class Resource:
     """Base of the resource managers: holds the transport, builds URLs from the path table."""
 
+    #: The resource as spans name it (``epic_async chargers.get``): the client's attribute for it.
+    _trace_name: ClassVar[str]
+
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
@@ -63,13 +67,14 @@ class Resource:
 
     async def _get(self, endpoint: str, id_name: str, object_id: object, cls: type[T]) -> T:
         url = self._url(endpoint, id_param(id_name, object_id))
-        response = await self._transport.request("GET", url)
+        response = await self._transport.request("GET", url, call=current_call())
         return self._transport.shared.reader.structure(decode_json(response), cls)
 
     async def _send(
         self, method: str, endpoint: str, object_id: str | None, body: bytes, cls: type[T]
     ) -> T:
-        response = await self._transport.request(method, self._url(endpoint, object_id), body=body)
+        url = self._url(endpoint, object_id)
+        response = await self._transport.request(method, url, body=body, call=current_call())
         return self._transport.shared.reader.structure(decode_json(response), cls)
 
     async def _get_many(

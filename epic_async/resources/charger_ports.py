@@ -10,6 +10,7 @@ from typing import Any, Final
 from .._codec import dumps
 from .._pagination import Pager
 from .._params import enum_list_param, id_list_param, id_param, ordering_param, str_param
+from .._tracing import traced, traced_listing
 from ..models import ActionResult, ChargerPort, PaymentType, PortOrdering, PortStatus
 from ._base import Resource
 
@@ -39,6 +40,9 @@ class ChargerPorts(Resource):
     :class:`~epic_async.models.ActionResult` whose ``status`` is kept even when unknown.
     """
 
+    _trace_name = "charger_ports"
+
+    @traced_listing
     def list(
         self,
         *,
@@ -87,10 +91,12 @@ class ChargerPorts(Resource):
             ordered=ordered,
         )
 
+    @traced
     async def get(self, port_id: str) -> ChargerPort:
         """One port's details. Raises ``NotFoundError`` when no port has that id."""
         return await self._get("charger_ports.get", "port_id", port_id, ChargerPort)
 
+    @traced
     async def update(
         self,
         port_id: str,
@@ -139,6 +145,7 @@ class ChargerPorts(Resource):
             raise ValueError("update() needs at least one field to change, e.g. charging_speed=7.4")
         return await self._send("PATCH", "charger_ports.update", pid, dumps(fields), ChargerPort)
 
+    @traced
     async def reserve(self, port_id: str, *, id_tag: str, expiry_date: datetime) -> ActionResult:
         """Reserve a port for ``id_tag`` until ``expiry_date`` (timezone-aware). INFERRED path.
 
@@ -158,15 +165,18 @@ class ChargerPorts(Resource):
         body = {"id_tag": str_param("id_tag", id_tag), "expiry_date": expiry_date.isoformat()}
         return await self._action("charger_ports.reserve", port_id, body)
 
+    @traced
     async def cancel_reservation(self, port_id: str) -> ActionResult:
         """Cancel the port's reservation. INFERRED path."""
         return await self._action("charger_ports.cancel_reservation", port_id, {})
 
+    @traced
     async def start(self, port_id: str, *, id_tag: str | None = None) -> ActionResult:
         """Remote-start a charging session on the port (optionally for ``id_tag``). INFERRED path."""
         body = {} if id_tag is None else {"id_tag": str_param("id_tag", id_tag)}
         return await self._action("charger_ports.start", port_id, body)
 
+    @traced
     async def stop(self, port_id: str) -> ActionResult:
         """Remote-stop the port's charging session. INFERRED path."""
         return await self._action("charger_ports.stop", port_id, {})

@@ -12,6 +12,7 @@ from .._bulk_result import BulkResult
 from .._pagination import Pager
 from .._params import bool_param, date_param, enum_param, id_param, int_choice_param
 from .._rowcheck import UnknownFields
+from .._tracing import traced, traced_listing
 from .._validation import charger_key, charger_rules
 from ..models import Charger, ChargerCreate, ChargerDetail, ChargerStatus, CurrentType
 from ._base import Resource
@@ -22,6 +23,9 @@ __all__ = ["Chargers"]
 class Chargers(Resource):
     """Chargers: the physical stations, each with one or more ports (docs/api-contract.md §3, DOC)."""
 
+    _trace_name = "chargers"
+
+    @traced_listing
     def list(
         self,
         *,
@@ -72,6 +76,7 @@ class Chargers(Resource):
             ordered=ordered,
         )
 
+    @traced
     async def get(self, charger_id: str) -> ChargerDetail:
         """One charger's details (ports with connector types and currents, manufacturer, model).
 
@@ -88,6 +93,7 @@ class Chargers(Resource):
         """
         return await self._get("chargers.get", "charger_id", charger_id, ChargerDetail)
 
+    @traced
     async def get_many(
         self, charger_ids: Iterable[str], *, concurrency: int = 8
     ) -> builtins.list[ChargerDetail | None]:
@@ -107,6 +113,7 @@ class Chargers(Resource):
             "chargers.get", "charger_ids", charger_ids, ChargerDetail, concurrency
         )
 
+    @traced
     async def create_many(
         self,
         items: Iterable[ChargerCreate | Mapping[str, Any]]

@@ -11,6 +11,7 @@ from .._bulk_result import BulkResult
 from .._pagination import Pager
 from .._params import str_param
 from .._rowcheck import UnknownFields
+from .._tracing import traced, traced_listing
 from .._validation import location_key, location_rules
 from ..models import Location, LocationCreate
 from ._base import Resource
@@ -25,6 +26,9 @@ class Locations(Resource):
     them with ``paths=`` if a tenant serves them elsewhere).
     """
 
+    _trace_name = "locations"
+
+    @traced_listing
     def list(
         self,
         *,
@@ -58,10 +62,12 @@ class Locations(Resource):
             ordered=ordered,
         )
 
+    @traced
     async def get(self, location_id: str) -> Location:
         """One location (INFERRED path). Raises ``NotFoundError`` when it does not exist."""
         return await self._get("locations.get", "location_id", location_id, Location)
 
+    @traced
     async def get_many(
         self, location_ids: Iterable[str], *, concurrency: int = 8
     ) -> builtins.list[Location | None]:
@@ -70,6 +76,7 @@ class Locations(Resource):
             "locations.get", "location_ids", location_ids, Location, concurrency
         )
 
+    @traced
     async def create_many(
         self,
         items: Iterable[LocationCreate | Mapping[str, Any]]

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from .._pagination import Pager
 from .._params import date_param, id_list_param, id_param
+from .._tracing import traced_listing
 from ..models import (
     ChargerReportRow,
     ChargerStatusReportRow,
@@ -82,6 +83,9 @@ class Reports(Resource):
             ordered=ordered,
         )
 
+    _trace_name = "reports"
+
+    @traced_listing
     def charger_status(
         self,
         *,
@@ -101,6 +105,7 @@ class Reports(Resource):
             page_size=page_size, concurrency=concurrency, max_items=max_items, ordered=ordered,
         )  # fmt: skip
 
+    @traced_listing
     def chargers(
         self,
         *,
@@ -120,6 +125,7 @@ class Reports(Resource):
             page_size=page_size, concurrency=concurrency, max_items=max_items, ordered=ordered,
         )  # fmt: skip
 
+    @traced_listing
     def charging_sessions(
         self,
         *,
@@ -139,6 +145,7 @@ class Reports(Resource):
             page_size=page_size, concurrency=concurrency, max_items=max_items, ordered=ordered,
         )  # fmt: skip
 
+    @traced_listing
     def faults(
         self,
         *,
@@ -158,6 +165,7 @@ class Reports(Resource):
             page_size=page_size, concurrency=concurrency, max_items=max_items, ordered=ordered,
         )  # fmt: skip
 
+    @traced_listing
     def transactions(
         self,
         *,

@@ -11,6 +11,7 @@ from .._bulk_result import BulkResult
 from .._pagination import Pager
 from .._params import enum_param, str_param
 from .._rowcheck import UnknownFields
+from .._tracing import traced, traced_listing
 from .._validation import user_key, user_rules
 from ..models import User, UserCreate, UserRole, UserStatus
 from ._base import Resource
@@ -25,6 +26,9 @@ class Users(Resource):
     the vendor's prose (override them with ``paths=``).
     """
 
+    _trace_name = "users"
+
+    @traced_listing
     def list(
         self,
         *,
@@ -63,16 +67,19 @@ class Users(Resource):
             ordered=ordered,
         )
 
+    @traced
     async def get(self, user_uuid: str) -> User:
         """One user with id tags and accessible chargers (INFERRED path)."""
         return await self._get("users.get", "user_uuid", user_uuid, User)
 
+    @traced
     async def get_many(
         self, user_uuids: Iterable[str], *, concurrency: int = 8
     ) -> builtins.list[User | None]:
         """Many users concurrently, in input order; ``None`` where a uuid does not exist."""
         return await self._get_many("users.get", "user_uuids", user_uuids, User, concurrency)
 
+    @traced
     async def create_many(
         self,
         items: Iterable[UserCreate | Mapping[str, Any]]
