@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from aioresponses import aioresponses
 
 from epic_async import EpicClient, RateLimit, RetryPolicy
 from epic_async.testing import FakeEpicServer
+from epic_async.testing._redis_server import RedisServer
 
 # The real DRF app's fixtures, registered once: Django allows one server per process, and a
 # session fixture imported into several modules would be several fixtures, hence several servers.
@@ -100,3 +102,20 @@ def server_in_thread() -> Iterator[FakeEpicServer]:
     """The simulator on its own loop in a thread, for tests that run their own event loops."""
     with FakeEpicServer(chargers=50, seed=2).run_in_thread() as fake:
         yield fake
+
+
+def point_env_at(monkeypatch: pytest.MonkeyPatch, fake: FakeEpicServer) -> None:
+    """Make ``fake`` the reader's tenant: the ``EPIC_*`` variables ``EpicClient()`` reads."""
+    monkeypatch.setenv("EPIC_API_KEY", fake.api_key)
+    monkeypatch.setenv("EPIC_BASE_URL", fake.base_url)
+    monkeypatch.delenv("EPIC_TENANT", raising=False)
+
+
+@pytest.fixture
+def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``EPIC_REDIS_URL`` for examples that share a limit: a throwaway redis-server."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (.ci/run installs it)")
+    with RedisServer() as server:
+        monkeypatch.setenv("EPIC_REDIS_URL", server.url)
+        yield

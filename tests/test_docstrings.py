@@ -27,7 +27,6 @@ import importlib
 import inspect
 import pkgutil
 import re
-import shutil
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,7 +37,8 @@ import pytest
 import epic_async
 from epic_async import EpicClient
 from epic_async.testing import FakeEpicServer
-from epic_async.testing._redis_server import RedisServer
+
+from .conftest import point_env_at
 
 # pytest's doctest default, which the examples were written against.
 OPTIONFLAGS = doctest.ELLIPSIS
@@ -142,20 +142,8 @@ DOCTESTS = docstring_tests()
 def simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEpicServer]:
     """The reader's tenant: a fresh simulator, and the environment ``EpicClient()`` reads."""
     with FakeEpicServer(chargers=50).run_in_thread() as fake:
-        monkeypatch.setenv("EPIC_API_KEY", fake.api_key)
-        monkeypatch.setenv("EPIC_BASE_URL", fake.base_url)
-        monkeypatch.delenv("EPIC_TENANT", raising=False)
+        point_env_at(monkeypatch, fake)
         yield fake
-
-
-@pytest.fixture
-def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """``EPIC_REDIS_URL``, as the README's blocks have it: a throwaway redis-server."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (.ci/run installs it)")
-    with RedisServer() as server:
-        monkeypatch.setenv("EPIC_REDIS_URL", server.url)
-        yield
 
 
 def test_the_package_has_docstring_examples() -> None:

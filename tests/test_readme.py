@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,9 @@ from sybil.evaluators.python import pad
 from sybil.parsers.markdown import CodeBlockParser
 
 from epic_async.testing import FakeEpicServer
-from epic_async.testing._redis_server import RedisServer
 from epic_async.testing.rows import charger_rows
+
+from .conftest import point_env_at
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -52,19 +52,8 @@ def tenant(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeEpic
     write_chargers_csv(tmp_path / "chargers.csv", count=40)
     monkeypatch.chdir(tmp_path)
     with FakeEpicServer(chargers=60, seed=8).run_in_thread() as fake:
-        monkeypatch.setenv("EPIC_API_KEY", fake.api_key)
-        monkeypatch.setenv("EPIC_BASE_URL", fake.base_url)
-        monkeypatch.delenv("EPIC_TENANT", raising=False)
+        point_env_at(monkeypatch, fake)
         yield fake
-
-
-@pytest.fixture
-def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (.ci/run installs it)")
-    with RedisServer() as server:
-        monkeypatch.setenv("EPIC_REDIS_URL", server.url)
-        yield
 
 
 def write_chargers_csv(path: Path, *, count: int) -> None:

@@ -68,26 +68,25 @@ class CliParser(argparse.ArgumentParser):
         self.exit(2, f"epic-async: error: {message} (see: {self.prog} --help)\n")
 
 
-def positive_number(text: str) -> float:
-    """A finite number > 0 (``--rate``): ``inf`` and ``nan`` are refused here, by name."""
+def _finite(text: str, *, zero_allowed: bool) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed):
+        bound = ">= 0" if zero_allowed else "> 0"
+        raise argparse.ArgumentTypeError(f"expected a finite number {bound}, got {text!r}")
     return value
+
+
+def positive_number(text: str) -> float:
+    """A finite number > 0 (``--rate``): ``inf`` and ``nan`` are refused here, by name."""
+    return _finite(text, zero_allowed=False)
 
 
 def non_negative_number(text: str) -> float:
     """A finite number >= 0 (``--latency``)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
+    return _finite(text, zero_allowed=True)
 
 
 def positive_int(text: str) -> int:
