@@ -334,3 +334,20 @@ async def test_the_generic_aiohttp_instrumentation_does_not_trace_the_sdks_reque
     # One from the request made outside the SDK, one from the untraced client's: none doubling ours.
     assert len(generic) == 2
     assert not any(spans.is_child(g, o) for g in generic for o in ours)
+
+
+async def test_a_429_under_an_adaptive_rate_is_a_throttle_wait_of_the_call(
+    server: FakeEpicServer, spans: SpanRecorder, sleeps: SleepRecorder
+) -> None:
+    server.fail_next(429, path="offset=50", retry_after=0.01)
+    limit = RateLimit(rate=1000, burst=100, adaptive=True)
+    async with traced_client(server, spans, sleeps, rate_limit=limit) as client:
+        await client.chargers.list(page_size=50).collect()
+    listing = spans.one("epic_async chargers.list")
+    assert (listing.attributes or {})["epic_async.throttled"] == 1
+    [wait] = [
+        e for e in listing.events if (e.attributes or {})["epic_async.wait.reason"] == "throttle"
+    ]
+    assert (wait.attributes or {})["epic_async.wait.seconds"] == sleeps.delays[-1]
+    [throttled] = [g for g in spans.children(listing) if g.status.status_code is StatusCode.ERROR]
+    assert (throttled.attributes or {})["http.response.status_code"] == 429
