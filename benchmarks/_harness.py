@@ -8,6 +8,7 @@ and keeps the medians of the measured rounds.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import platform
@@ -34,6 +35,7 @@ __all__ = [
     "listing_floor",
     "paced_rate",
     "rotate",
+    "with_gc",
 ]
 
 
@@ -155,6 +157,22 @@ def _measure(fn: Callable[[], Outcome], sim: Sim | None) -> Sample:
         max_in_flight=int(counters.get("max_in_flight", 0)),
         extra=extra,
     )
+
+
+def with_gc(fn: Callable[[], Outcome], enabled: bool) -> Callable[[], Outcome]:
+    """``fn`` run with the cyclic garbage collector on or off (restored after)."""
+
+    def run() -> Outcome:
+        was = gc.isenabled()
+        if not enabled:
+            gc.disable()
+        try:
+            return fn()
+        finally:
+            if was:
+                gc.enable()
+
+    return run
 
 
 def rotate(

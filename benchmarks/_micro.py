@@ -22,7 +22,7 @@ from epic_async.models import Charger, ChargerDetail
 from epic_async.testing import FakeEpicServer
 
 from ._baselines import PydPage, hand_structure
-from ._harness import Config, Outcome, Report, Result, rotate
+from ._harness import Config, Outcome, Report, Result, rotate, with_gc
 from ._sdk import loads, structure, structure_page
 
 __all__ = ["DRIFTS", "MicroBench", "drift_pages", "fetch_pages"]
@@ -158,20 +158,6 @@ def _retained(build: Callable[[], list[Any]]) -> float:
     return (after - before) / len(kept) if kept else 0.0
 
 
-def _with_gc(fn: Callable[[], Outcome], enabled: bool) -> Callable[[], Outcome]:
-    def run() -> Outcome:
-        was = gc.isenabled()
-        if not enabled:
-            gc.disable()
-        try:
-            return fn()
-        finally:
-            if was:
-                gc.enable()
-
-    return run
-
-
 async def _paced(limiter: RateLimiter, n: int, workers: int) -> list[float]:
     """``n`` acquires by ``workers`` tasks; the time each token was granted."""
     loop = asyncio.get_running_loop()
@@ -234,12 +220,12 @@ class MicroBench:
         variants: dict[str, Callable[[], Outcome]] = {}
         for gc_on in (True, False):
             tag = "gc" if gc_on else "nogc"
-            variants[f"sdk/{tag}"] = _with_gc(sdk, gc_on)
-            variants[f"hand-attrs/{tag}"] = _with_gc(hand, gc_on)
-            variants[f"pydantic/{tag}"] = _with_gc(pyd, gc_on)
-        variants["sdk-bytes/gc"] = _with_gc(from_bytes, True)
+            variants[f"sdk/{tag}"] = with_gc(sdk, gc_on)
+            variants[f"hand-attrs/{tag}"] = with_gc(hand, gc_on)
+            variants[f"pydantic/{tag}"] = with_gc(pyd, gc_on)
+        variants["sdk-bytes/gc"] = with_gc(from_bytes, True)
         if drift_error is None:
-            variants["sdk-drift5%/gc"] = _with_gc(sdk_drifted, True)
+            variants["sdk-drift5%/gc"] = with_gc(sdk_drifted, True)
         res = rotate(variants, self.config.runs)
         for tag in ("gc", "nogc"):
             group = {k: v for k, v in res.items() if k in {f"{n}/{tag}" for n in _C_GROUP}}
