@@ -25,7 +25,7 @@ from ._baselines import PydPage, hand_structure
 from ._harness import Config, Outcome, Report, Result, rotate, with_gc
 from ._sdk import loads, structure, structure_page
 
-__all__ = ["DRIFTS", "MicroBench", "drift_pages", "fetch_pages"]
+__all__ = ["DRIFTS", "MicroBench", "drift_pages", "fetch_bodies"]
 
 DISTINCT = 10_000  # distinct records fetched once; C structures them 10 times over (100k)
 _C_GROUP = ("sdk", "hand-attrs", "pydantic")
@@ -101,41 +101,27 @@ def _raises(pages: list[dict[str, Any]]) -> str | None:
     return None
 
 
-async def _fetch(base_url: str, api_key: str, count: int) -> list[bytes]:
-    headers = {"Token-Authorization": api_key}
-    async with aiohttp.ClientSession(headers=headers) as session:
-
-        async def one(offset: int) -> bytes:
-            url = f"{base_url}charger/?limit=100&offset={offset}"
-            async with session.get(url) as resp:
-                resp.raise_for_status()
-                return await resp.read()
-
-        return list(await asyncio.gather(*(one(o) for o in range(0, count, 100))))
-
-
-def fetch_pages(count: int) -> list[bytes]:
-    """``count`` chargers as the simulator serves them: page bodies of 100 records."""
-    with FakeEpicServer.run_in_process(chargers=count, latency=0.0, seed=3) as sim:
-        return asyncio.run(_fetch(sim.base_url, sim.api_key, count))
-
-
-async def _fetch_details(base_url: str, api_key: str, ids: list[str]) -> list[bytes]:
+async def _fetch(base_url: str, api_key: str, count: int) -> tuple[list[bytes], list[bytes]]:
     async with aiohttp.ClientSession(headers={"Token-Authorization": api_key}) as session:
 
-        async def one(charger_id: str) -> bytes:
-            async with session.get(f"{base_url}charger/{charger_id}/") as resp:
+        async def get(path: str) -> bytes:
+            async with session.get(base_url + path) as resp:
                 resp.raise_for_status()
                 return await resp.read()
 
-        return list(await asyncio.gather(*(one(i) for i in ids)))
+        pages = await asyncio.gather(
+            *(get(f"charger/?limit=100&offset={o}") for o in range(0, count, 100))
+        )
+        ids = [r["id"] for r in orjson.loads(pages[0])["results"]]
+        details = await asyncio.gather(*(get(f"charger/{i}/") for i in ids))
+        return list(pages), list(details)
 
 
-def fetch_details(count: int, ids: list[str]) -> list[bytes]:
-    """The detail bodies (``GET charger/{id}/``) of ``ids``, from the fleet of ``count`` that
-    :func:`fetch_pages` lists (same seed, same ids)."""
+def fetch_bodies(count: int) -> tuple[list[bytes], list[bytes]]:
+    """``count`` chargers as the simulator serves them: page bodies of 100 records, and the
+    detail bodies (``GET charger/{id}/``) of the first page's chargers."""
     with FakeEpicServer.run_in_process(chargers=count, latency=0.0, seed=3) as sim:
-        return asyncio.run(_fetch_details(sim.base_url, sim.api_key, ids))
+        return asyncio.run(_fetch(sim.base_url, sim.api_key, count))
 
 
 def _structure_bodies(bodies: list[bytes], cls: type[Any]) -> list[Any]:
@@ -179,11 +165,12 @@ class MicroBench:
     report: Report
     _pages: list[dict[str, Any]] = field(default_factory=list)
     _bodies: list[bytes] = field(default_factory=list)
+    _details: list[bytes] = field(default_factory=list)
 
     def _load(self) -> None:
         if not self._pages:
             distinct = self.config.scale(DISTINCT)
-            self._bodies = fetch_pages(distinct)
+            self._bodies, self._details = fetch_bodies(distinct)
             self._pages = [orjson.loads(b) for b in self._bodies]
 
     def c(self) -> None:
@@ -249,8 +236,7 @@ class MicroBench:
 
     def _memory(self) -> None:
         """Bytes a structured record keeps alive once its page's bytes and dicts are gone."""
-        listed = self._bodies[:20]
-        details = self._details()  # fetched before: only what the records keep is measured
+        listed, details = self._bodies[:20], self._details
         kept = {
             "Charger (listed)": _retained(lambda: _structure_bodies(listed, Charger)),
             "hand-written attrs Charger": _retained(
@@ -267,10 +253,6 @@ class MicroBench:
             "memory (tracemalloc, what a list of records keeps once bytes and dicts are freed): "
             + ", ".join(f"{name} {b:.0f} B" for name, b in kept.items()),
         )
-
-    def _details(self) -> list[bytes]:
-        ids = [r["id"] for r in self._pages[0]["results"]]
-        return fetch_details(self.config.scale(DISTINCT), ids)
 
     def _drift(self, res: dict[str, Result], total: int, drifted: int, error: str | None) -> None:
         """Report the drifted pages against the same pages clean (CPU µs per record, gc on)."""
