@@ -31,6 +31,7 @@ import attrs
 from ._bulk_plan import Answer, Batch, Created, Lost, NotCreated, Planner, Refused, Row, Stop
 from ._bulk_result import BulkResult
 from ._codec import dumps, loads
+from ._config import require_positive_ints
 from ._errors import (
     APIStatusError,
     AuthenticationError,
@@ -86,12 +87,6 @@ class BulkSpec(Generic[C, T]):
     rules: Rules  # cross-field rules (``_validation``)
     key: Callable[[Mapping[str, Any]], str | None]  # the unique key of a body entry
     key_name: str  # for messages: "charger_point_id", "custom_id", "email"
-
-
-def _check_args(batch_size: int, concurrency: int) -> None:
-    for name, value in (("batch_size", batch_size), ("concurrency", concurrency)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
 
 
 class _Run(Generic[C, T]):
@@ -330,7 +325,7 @@ async def run_bulk_create(
     unknown_fields: UnknownFields = "error",
 ) -> BulkResult[T]:
     """Drive one bulk create: a producer checks rows, ``concurrency`` senders post batches."""
-    _check_args(batch_size, concurrency)
+    require_positive_ints(("batch_size", batch_size), ("concurrency", concurrency))
     check_unknown_fields(unknown_fields)
     if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable | AsyncIterable):
         raise TypeError(

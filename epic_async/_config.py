@@ -22,6 +22,7 @@ __all__ = [
     "ResolvedConfig",
     "Timeouts",
     "check_headers",
+    "require_positive_ints",
     "resolve_config",
     "resolve_paths",
 ]
@@ -167,6 +168,19 @@ def _check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
             "unencrypted. Use https, or pass allow_insecure_http=True if you really mean it."
         )
     return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def require_positive_ints(*named: tuple[str, object]) -> None:
+    """Refuse any ``(name, value)`` whose value is not an int >= 1 (``True`` is not a count).
+
+    >>> require_positive_ints(("page_size", 100), ("concurrency", 0))
+    Traceback (most recent call last):
+    ...
+    ValueError: concurrency must be an int >= 1, got 0
+    """
+    for name, value in named:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
 
 
 def check_headers(headers: Mapping[str, str]) -> dict[str, str]:

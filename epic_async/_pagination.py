@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
+from ._config import require_positive_ints
 from ._errors import EpicError, ResponseValidationError
 from ._tracing import PAGES, RECORDS
 from ._transport import Transport
@@ -55,9 +56,7 @@ class PageData(Generic[T]):
 
 def check_pager_args(page_size: int, concurrency: int, max_items: int | None) -> None:
     """Reject bad paging arguments before any request (pure)."""
-    for name, value in (("page_size", page_size), ("concurrency", concurrency)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    require_positive_ints(("page_size", page_size), ("concurrency", concurrency))
     if max_items is not None and (
         isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
     ):

@@ -81,7 +81,8 @@ def _fail(args: argparse.Namespace, code: int, message: str) -> int:
     return code
 
 
-#: The SDK's parameter names, as the command line spells them.
+#: The SDK's parameter names, as the command line spells them (sizes and counts never reach the
+#: SDK wrong: their flags are checked by argparse, ``positive_int``).
 _FLAGS = {
     "allow_insecure_http=True": "--allow-insecure-http",
     "allow_insecure_http": "--allow-insecure-http",
@@ -89,9 +90,6 @@ _FLAGS = {
     "base_url": "--base-url",
     "tenant=": "--tenant ",
     "tenant": "--tenant",
-    "max_items": "--max-items",
-    "page_size": "--page-size",
-    "concurrency": "--concurrency",
     "start_date": "--start-date",
     "end_date": "--end-date",
 }
