@@ -104,11 +104,17 @@ def server_in_thread() -> Iterator[FakeEpicServer]:
         yield fake
 
 
-def point_env_at(monkeypatch: pytest.MonkeyPatch, fake: FakeEpicServer) -> None:
-    """Make ``fake`` the reader's tenant: the ``EPIC_*`` variables ``EpicClient()`` reads."""
+def point_env_at(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeEpicServer, *, base_url: bool = True
+) -> None:
+    """Make ``fake`` the reader's tenant: the ``EPIC_*`` variables ``EpicClient()`` reads.
+    ``base_url=False`` leaves the URL out (CLI tests pass ``--base-url`` themselves)."""
     monkeypatch.setenv("EPIC_API_KEY", fake.api_key)
-    monkeypatch.setenv("EPIC_BASE_URL", fake.base_url)
     monkeypatch.delenv("EPIC_TENANT", raising=False)
+    if base_url:
+        monkeypatch.setenv("EPIC_BASE_URL", fake.base_url)
+    else:
+        monkeypatch.delenv("EPIC_BASE_URL", raising=False)
 
 
 @pytest.fixture

@@ -128,6 +128,14 @@ class Ledger:
         self.progress.append(self.planner.settled)
 
 
+def loaded(planner: Planner, total: int) -> Ledger:
+    """``total`` rows handed to ``planner``, its input closed; the ledger that watches it."""
+    for row in rows(total):
+        planner.add(row)
+    planner.close_input()
+    return Ledger(planner, total)
+
+
 def drive(
     planner: Planner,
     ledger: Ledger,
@@ -173,10 +181,7 @@ def test_any_answers_file_every_row_exactly_once(
     data: st.DataObject, total: int, cap: int, in_flight: int
 ) -> None:
     planner = Planner(cap, WRAPPER)
-    ledger = Ledger(planner, total)
-    for row in rows(total):
-        planner.add(row)
-    planner.close_input()
+    ledger = loaded(planner, total)
 
     def order(batches: list[Batch]) -> list[Batch]:
         return data.draw(st.permutations(batches))
@@ -199,10 +204,7 @@ def test_reconcile_rounds_keep_every_row_once(data: st.DataObject, total: int, c
     """Lost answers parked for reconcile: some rows turn out to exist, the rest are sent again
     (and may be lost again); every row still ends in one bucket, progress never goes back."""
     planner = Planner(cap, WRAPPER, park_unknown=True)
-    ledger = Ledger(planner, total)
-    for row in rows(total):
-        planner.add(row)
-    planner.close_input()
+    ledger = loaded(planner, total)
 
     def send_everything() -> None:
         drive(
@@ -263,10 +265,7 @@ def test_narrowing_isolates_exactly_the_rows_at_fault_within_its_bound(
     tried alone may be one at fault, and the batch is judged refused whatever its rows)."""
     bad = set(random.Random(seed).sample(range(size), min(faults, size - 1)))
     planner = Planner(size, WRAPPER)
-    ledger = Ledger(planner, size)
-    for row in rows(size):
-        planner.add(row)
-    planner.close_input()
+    ledger = loaded(planner, size)
     drive(
         planner,
         ledger,
@@ -292,10 +291,7 @@ def test_an_error_that_refuses_any_rows_fails_the_batch_then_the_rest_without_na
     rows, so the batch fails at once; the next batch meets it too (and its rows tried alone):
     every remaining row fails with it, without a request."""
     planner = Planner(10, WRAPPER)
-    ledger = Ledger(planner, 50)
-    for row in rows(50):
-        planner.add(row)
-    planner.close_input()
+    ledger = loaded(planner, 50)
     drive(
         planner,
         ledger,
@@ -315,10 +311,7 @@ def test_bad_rows_in_both_halves_are_not_mistaken_for_an_error_of_every_row() ->
     """Rows at fault on both sides of the split: a row tried alone is created, so the error
     depends on the rows, and narrowing goes on until only the two rows at fault fail."""
     planner = Planner(50, WRAPPER)
-    ledger = Ledger(planner, 50)
-    for row in rows(50):
-        planner.add(row)
-    planner.close_input()
+    ledger = loaded(planner, 50)
     drive(
         planner,
         ledger,
@@ -334,9 +327,7 @@ def test_bad_rows_in_both_halves_are_not_mistaken_for_an_error_of_every_row() ->
 
 def test_too_large_learns_the_cap_from_the_message_or_by_halving() -> None:
     planner = Planner(100, WRAPPER)
-    for row in rows(300):
-        planner.add(row)
-    planner.close_input()
+    loaded(planner, 300)
     first = planner.next_batch()
     assert first is not None and len(first.rows) == 100
     planner.answer(first, Refused(400, {WRAPPER: {"errors": [TOO_MANY.format(40)]}}))
@@ -372,10 +363,7 @@ def test_a_single_row_a_413_still_refuses_fails_with_that_answer() -> None:
 
 def test_a_stop_fails_every_row_not_created_yet_even_those_waiting_in_a_narrowing() -> None:
     planner = Planner(4, WRAPPER)
-    ledger = Ledger(planner, 12)
-    for row in rows(12):
-        planner.add(row)
-    planner.close_input()
+    ledger = loaded(planner, 12)
     first = ledger.take()
     second = ledger.take()
     assert first is not None and second is not None

@@ -19,6 +19,8 @@ from epic_async.cli import main
 from epic_async.cli._export import REPORTS
 from epic_async.testing import FakeEpicServer
 
+from .conftest import point_env_at
+
 CHARGER_HEADER = (
     "charger_point_id,manufacturer,model,rfid_required,current_type,"
     "port_connector_id,port_connector_type,port_max_power,port_power,port_max_current,port_current"
@@ -29,9 +31,7 @@ CHARGER_HEADER = (
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEpicServer]:
     """A simulator in a thread with 30 chargers; the key in ``EPIC_API_KEY``."""
     with FakeEpicServer(chargers=30, seed=3).run_in_thread() as server:
-        monkeypatch.setenv("EPIC_API_KEY", server.api_key)
-        for name in ("EPIC_TENANT", "EPIC_BASE_URL"):
-            monkeypatch.delenv(name, raising=False)
+        point_env_at(monkeypatch, server, base_url=False)
         yield server
 
 

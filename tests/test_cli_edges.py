@@ -19,13 +19,13 @@ from epic_async import __version__
 from epic_async.cli import main
 from epic_async.testing import FakeEpicServer
 
+from .conftest import point_env_at
+
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEpicServer]:
     with FakeEpicServer(chargers=12, seed=9).run_in_thread() as server:
-        monkeypatch.setenv("EPIC_API_KEY", server.api_key)
-        for name in ("EPIC_TENANT", "EPIC_BASE_URL"):
-            monkeypatch.delenv(name, raising=False)
+        point_env_at(monkeypatch, server, base_url=False)
         yield server
 
 

@@ -56,15 +56,22 @@ async def test_parse_never_meets_drfs_throttle_from_an_empty_window(
     assert achieved >= 0.85 * count / period
 
 
+async def spend_the_window_elsewhere(drf: DrfServer, rate: str) -> tuple[str, VirtualTime]:
+    """DRF throttling at ``rate`` (5 per period), and the 5 requests of the window already sent
+    by another worker; the charger they read and the virtual time the throttle runs on."""
+    drf.set_throttle_rate(rate)
+    charger_id = drf.charger_ids()[0]
+    vt = VirtualTime(real=True, on_advance=drf.advance_throttle_clock)
+    async with paced_client(drf, RateLimit(rate=100, burst=5), vt) as elsewhere:
+        for _ in range(5):
+            await elsewhere.chargers.get(charger_id)
+    return charger_id, vt
+
+
 async def test_a_window_spent_elsewhere_is_waited_for_within_max_retry_after(
     drf: DrfServer,
 ) -> None:
-    drf.set_throttle_rate("5/m")
-    charger_id = drf.charger_ids()[0]
-    vt = VirtualTime(real=True, on_advance=drf.advance_throttle_clock)
-    async with paced_client(drf, RateLimit(rate=100, burst=5), vt) as elsewhere:  # another worker
-        for _ in range(5):
-            await elsewhere.chargers.get(charger_id)
+    charger_id, vt = await spend_the_window_elsewhere(drf, "5/m")
     async with paced_client(drf, RateLimit.parse("5/m"), vt) as client:
         detail = await client.chargers.get(charger_id)  # 429 Retry-After ~60 <= 120: it waits
     assert detail.id == charger_id
@@ -77,12 +84,7 @@ async def test_a_window_spent_elsewhere_is_waited_for_within_max_retry_after(
 async def test_a_window_spent_elsewhere_beyond_max_retry_after_raises_at_once(
     drf: DrfServer,
 ) -> None:
-    drf.set_throttle_rate("5/h")
-    charger_id = drf.charger_ids()[0]
-    vt = VirtualTime(real=True, on_advance=drf.advance_throttle_clock)
-    async with paced_client(drf, RateLimit(rate=100, burst=5), vt) as elsewhere:
-        for _ in range(5):
-            await elsewhere.chargers.get(charger_id)
+    charger_id, vt = await spend_the_window_elsewhere(drf, "5/h")
     waited_before = sum(vt.slept)
     async with paced_client(drf, RateLimit.parse("5/h"), vt) as client:
         with pytest.raises(RateLimitError) as caught:

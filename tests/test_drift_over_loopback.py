@@ -35,6 +35,8 @@ from epic_async.models import (
 from epic_async.testing import VARIANTS, FakeEpicServer, Variant
 from epic_async.testing._drift import DriftNote
 
+from .conftest import point_env_at
+
 REPORT_MODELS: dict[str, type[Any]] = {
     "sessions": ChargingSessionRow,
     "charger-status": ChargerStatusReportRow,
@@ -215,7 +217,7 @@ def test_the_cli_exports_every_report_row_whatever_the_variant(
 ) -> None:
     caplog.set_level(logging.ERROR, logger="epic_async")
     with FakeEpicServer(chargers=30, seed=3, variant=name).run_in_thread() as fake:
-        monkeypatch.setenv("EPIC_API_KEY", fake.api_key)
+        point_env_at(monkeypatch, fake, base_url=False)
         base = [
             "--base-url",
             fake.base_url,
@@ -251,7 +253,7 @@ def test_sync_client_and_cli_take_strict(
         strict = SyncEpicClient(**options, rate_limit=None, strict=True)
         with strict, pytest.raises(ResponseValidationError, match="strict=True"):
             strict.chargers.list().collect()
-        monkeypatch.setenv("EPIC_API_KEY", fake.api_key)
+        point_env_at(monkeypatch, fake, base_url=False)
         base = ["--base-url", fake.base_url, "--quiet", "chargers", "list", "--format", "jsonl"]
         assert main(base) == 0
         assert len(capsys.readouterr().out.splitlines()) == 40

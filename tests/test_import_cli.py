@@ -17,6 +17,8 @@ import pytest
 from epic_async.cli import main
 from epic_async.testing import FakeEpicServer
 
+from .conftest import point_env_at
+
 HEADER = [
     "charger_point_id",
     "manufacturer",
@@ -33,9 +35,7 @@ HEADER = [
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEpicServer]:
     with FakeEpicServer(chargers=5, seed=11).run_in_thread() as server:
-        monkeypatch.setenv("EPIC_API_KEY", server.api_key)
-        for name in ("EPIC_TENANT", "EPIC_BASE_URL"):
-            monkeypatch.delenv(name, raising=False)
+        point_env_at(monkeypatch, server, base_url=False)
         yield server
 
 
