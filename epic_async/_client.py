@@ -29,6 +29,13 @@ __all__ = ["EpicClient"]
 _DEFAULT_MAX_CONNECTIONS = 64
 
 
+def _check_settings(*, retry: object, timeouts: object) -> None:
+    """The settings a client and each of its ``with_options()`` copies send with."""
+    for name, value, kind in (("retry", retry, RetryPolicy), ("timeouts", timeouts, Timeouts)):
+        if not isinstance(value, kind):
+            raise TypeError(f"{name} must be a {kind.__name__}, got {value!r}")
+
+
 class EpicClient:
     """The asyncio client of the Epic-Charging external API.
 
@@ -86,8 +93,7 @@ class EpicClient:
     ) -> None:
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise TypeError(f"rate_limit must be a RateLimit or None, got {rate_limit!r}")
-        if not isinstance(retry, RetryPolicy):
-            raise TypeError(f"retry must be a RetryPolicy, got {retry!r}")
+        _check_settings(retry=retry, timeouts=timeouts)
         for name, flag in (
             ("strict", strict),
             ("tracing", tracing),
@@ -101,8 +107,6 @@ class EpicClient:
             raise TypeError(
                 f"tracer_provider must be an OpenTelemetry TracerProvider, got {tracer_provider!r}"
             )
-        if not isinstance(timeouts, Timeouts):
-            raise TypeError(f"timeouts must be a Timeouts, got {timeouts!r}")
         if max_connections is not None and (
             isinstance(max_connections, bool)
             or not isinstance(max_connections, int)
@@ -159,15 +163,14 @@ class EpicClient:
         >>> patient = client.with_options(retry=RetryPolicy(max_attempts=8))
         >>> tagged = client.with_options(headers={"X-Correlation-Id": "nightly-import"})
         """
-        if retry is not None and not isinstance(retry, RetryPolicy):
-            raise TypeError(f"retry must be a RetryPolicy, got {retry!r}")
-        if timeouts is not None and not isinstance(timeouts, Timeouts):
-            raise TypeError(f"timeouts must be a Timeouts, got {timeouts!r}")
         current = self._transport
+        retry = current.retry if retry is None else retry
+        timeouts = current.timeouts if timeouts is None else timeouts
+        _check_settings(retry=retry, timeouts=timeouts)
         transport = Transport(
             current.shared,
-            retry=retry if retry is not None else current.retry,
-            timeouts=timeouts if timeouts is not None else current.timeouts,
+            retry=retry,
+            timeouts=timeouts,
             extra_headers={**current.extra_headers, **check_headers(headers or {})},
         )
         return self._from_transport(transport)
